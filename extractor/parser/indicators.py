@@ -1,0 +1,180 @@
+"""Indicator rows of a self-evaluation form (绩效指标 block).
+
+Merged level cells are flattened in text exports, so a row may start with a level-1 label, a
+level-2 label, both, or neither, and its columns drift. A row is read from the right: the last
+pair of numbers is weight and score, anything after them is the explanation, and before them
+stand name, target and actual. Columns decide only when cells are missing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from extractor.forms import Indicator
+from extractor.normalize import is_number, key
+from extractor.parser.fields import FieldSink
+from extractor.parser.rows import RCell, Row
+
+LEVEL1 = re.compile(r"^(产出指标|效益指标|满意度指标|成本指标)(?:\((\d+(?:\.\d+)?)分?\))?$")
+LEVEL2 = re.compile(
+    r"^(数量|质量|时效|成本|经济成本|社会成本|生态环境成本|经济效益|社会效益|生态效益|可持续影响|"
+    r"服务对象满意度|社会公众满意度|社会满意度|其他效果|其他|可持續影响)(指标)?$"
+)
+SELF_ADDED = re.compile(r"\s*[（(]\s*自评新增\s*[)）]\s*")
+HEADER_FIELDS = (
+    ("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"), ("target", "年度指标值"),
+    ("actual", "实际完成值"), ("weight", "分值"), ("score", "得分"), ("explanation", "偏差原因分析"),
+)
+
+
+@dataclass
+class IndicatorState:
+    anchors: dict[str, int] = field(default_factory=dict)
+    level1: Optional[str] = None
+    level2: Optional[str] = None
+    level1_col: Optional[int] = None  # where this form prints its level-1 labels
+
+
+def is_indicator_header(row: Row) -> bool:
+    return row.find(lambda k: k == "三级指标") is not None
+
+
+def read_header(row: Row, state: IndicatorState) -> None:
+    for cell in row.cells:
+        for name, label in HEADER_FIELDS:
+            if cell.key.startswith(label) and cell.col is not None:
+                state.anchors[name] = cell.col
+
+
+def read_indicator(
+    row: Row, state: IndicatorState, group_weights: dict[str, float], index: int, sink: FieldSink
+) -> Optional[Indicator]:
+    cells = [c for c in row.cells if c.key != "绩效指标"]
+    placed = _exact(cells, state.anchors) or _semantic(cells, state, sink, row.page)
+    if placed is None:
+        return None
+    labels = placed.pop("labels", [])
+    labels += [placed.pop(k) for k in ("level1", "level2") if k in placed]
+    _apply_labels(labels, state, group_weights, sink)
+    base = f"indicators[{index}]"
+    name = sink.text(f"{base}.name", placed.get("name"))
+    self_added = bool(name and SELF_ADDED.search(name))
+    if name and self_added:
+        name = SELF_ADDED.sub("", name).strip()
+    ind = Indicator(
+        level1=state.level1, level2=state.level2, name=name,
+        target=sink.text(f"{base}.target", placed.get("target")),
+        actual=sink.text(f"{base}.actual", placed.get("actual")),
+        weight=sink.number(f"{base}.weight", placed.get("weight")),
+        score=sink.number(f"{base}.score", placed.get("score")),
+        explanation=sink.text(f"{base}.explanation", placed.get("explanation")),
+        self_added=self_added,
+    )
+    for field_name in ("name", "target", "actual", "weight", "score"):
+        if getattr(ind, field_name) is None:
+            sink.warn("MISSING_FIELD", f"indicator {name or index!r}: {field_name} is blank", row.page)
+    return ind
+
+
+def _apply_labels(
+    labels: list[RCell], state: IndicatorState, group_weights: dict[str, float], sink: FieldSink
+) -> None:
+    level2: list[RCell] = []
+    for i, cell in enumerate(labels):
+        m1 = LEVEL1.match(cell.key)
+        # 成本指标 is a level-1 group in some regions and a level-2 one in others: it is level 1
+        # when it prints points, another label follows it, or it stands where level-1 labels stand
+        at_level1_col = cell.col is not None and cell.col == state.level1_col
+        if m1 and (m1.group(1) != "成本指标" or m1.group(2) or i + 1 < len(labels) or at_level1_col):
+            state.level1, state.level2 = m1.group(1), None
+            state.level1_col = cell.col
+            if m1.group(2):
+                group_weights[m1.group(1)] = float(m1.group(2))
+                sink.cells[f"group_weights.{m1.group(1)}"] = cell.provenance()
+        else:
+            level2.append(cell)
+    if len(level2) > 1:
+        shown = " / ".join(c.text.strip() for c in level2)
+        sink.warn("AMBIGUOUS_ROW", f"several level-2 labels in one row ({shown}); the last kept", level2[0].page)
+    if level2:
+        state.level2 = level2[-1].value
+
+
+def is_label(cell_key: str) -> bool:
+    return bool(LEVEL1.match(cell_key) or LEVEL2.match(cell_key))
+
+
+def _exact(cells: list[RCell], anchors: dict[str, int]) -> Optional[dict]:
+    """An exported grid whose cells sit exactly under the header: place by column."""
+    if not anchors or any(c.col not in anchors.values() for c in cells):
+        return None
+    by_col = {col: name for name, col in anchors.items() if not name.startswith("_")}
+    placed = {by_col[c.col]: c for c in cells}
+    numbers_ok = all(k in placed and is_number(placed[k].text) for k in ("weight", "score"))
+    labels_ok = all(is_label(placed[k].key) for k in ("level1", "level2") if k in placed)
+    if not numbers_ok or not labels_ok or "name" not in placed:
+        return None
+    return placed
+
+
+def _semantic(cells: list[RCell], state: IndicatorState, sink: FieldSink, page: int) -> Optional[dict]:
+    pair = _weight_score_pair(cells)
+    if pair is None:
+        sink.warn("UNPARSED_ROW", f"indicator row without weight/score: {_show(cells)}", page)
+        return None
+    placed: dict = {"weight": cells[pair], "score": cells[pair + 1]}
+    tail = cells[pair + 2:]
+    if tail:
+        placed["explanation"] = _join(tail)
+    pre = cells[:pair]
+    shift = _shift(cells[pair], state.anchors)
+    labels: list[RCell] = []
+    while pre and is_label(pre[0].key) and (len(pre) > 3 or _left_of_name(pre[0], shift, state.anchors)):
+        labels.append(pre.pop(0))
+    placed["labels"] = labels
+    if len(pre) > 3:
+        sink.warn("AMBIGUOUS_ROW", f"extra cells before the target joined into the name: {_show(pre)}", page)
+        pre = [_join(pre[:-2], sep="")] + pre[-2:]
+    if len(pre) == 3:
+        placed.update(name=pre[0], target=pre[1], actual=pre[2])
+    elif len(pre) == 2:
+        placed["name"] = pre[0]
+        mapped = (pre[1].col or 0) - shift
+        side = "actual" if mapped >= state.anchors.get("actual", 5) else "target"
+        placed[side] = pre[1]
+    elif len(pre) == 1:
+        placed["name"] = pre[0]
+    return placed
+
+
+def _weight_score_pair(cells: list[RCell]) -> Optional[int]:
+    """Index of the last two adjacent numbers with no number after them."""
+    for i in range(len(cells) - 2, -1, -1):
+        if is_number(cells[i].text) and is_number(cells[i + 1].text):
+            if not any(is_number(c.text) for c in cells[i + 2:]):
+                return i
+            return None
+    return None
+
+
+def _shift(weight_cell: RCell, anchors: dict[str, int]) -> int:
+    if weight_cell.col is None or "weight" not in anchors:
+        return 0
+    return weight_cell.col - anchors["weight"]
+
+
+def _left_of_name(cell: RCell, shift: int, anchors: dict[str, int]) -> bool:
+    if cell.col is None or "name" not in anchors:
+        return False
+    return cell.col - shift < anchors["name"]
+
+
+def _join(cells: list[RCell], sep: str = "\n") -> RCell:
+    first = cells[0]
+    text = sep.join(c.text.strip() for c in cells if c.text.strip())
+    return RCell(text, first.col, first.page, first.bbox, min(c.confidence for c in cells))
+
+
+def _show(cells: list[RCell]) -> str:
+    return " | ".join(key(c.text) for c in cells)

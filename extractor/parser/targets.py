@@ -1,0 +1,90 @@
+"""项目绩效目标汇总表: per project an overview, budget, annual goal and its core indicators.
+
+Exports repeat a project's block at page breaks; a repeat (same seq and name) is merged into the
+first, its new indicators appended, so each project appears once.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from extractor.forms import TargetIndicator, TargetRow, Targets
+from extractor.normalize import key, year_of
+from extractor.parser.fields import FieldSink
+from extractor.parser.rows import Row, Warnings
+from extractor.parser.table import header_columns, int_or_none
+
+FIELDS = (
+    ("seq", ("序号",)),
+    ("project", ("项目名称",)),
+    ("overview", ("项目概况",)),
+    ("budget", ("本年预算金额", "预算金额", "本年预算")),
+    ("goal", ("年度绩效目标", "绩效目标")),
+    ("name", ("指标名称", "核心绩效指标")),
+    ("op", ("运算符",)),
+    ("unit", ("单位", "计量单位")),
+    ("value", ("年度目标值", "目标值", "指标值")),
+)
+_PROJECT_FIELDS = ("seq", "project", "overview", "budget", "goal")
+
+
+def parse_targets(title: str, rows: list[Row], warnings: Warnings) -> Optional[Targets]:
+    form = Targets(title=title, year=year_of(title), pages=[rows[0].page])
+    sink = FieldSink(form.cells, warnings, f"{title} on page {rows[0].page}")
+    cols: dict[str, int] = {}
+    current: Optional[TargetRow] = None
+    by_key: dict[tuple[Optional[int], str], TargetRow] = {}
+    for row in rows[1:]:
+        if row.page not in form.pages:
+            form.pages.append(row.page)
+        if row.find(lambda k: k.startswith("指标名称")) is not None and row.find(lambda k: k == "运算符") is not None:
+            cols.update(header_columns(row, FIELDS))
+            continue
+        if not cols or row.is_line:
+            continue
+        cells = {name: c for c in row.cells if (name := _column(c.col, cols)) is not None}
+        seq = int_or_none(cells.get("seq"))
+        if seq is not None:
+            name = key(cells["project"].text) if "project" in cells else ""
+            current = by_key.get((seq, name))
+            if current is None:
+                current = _new_row(form, cells, sink)
+                by_key[(seq, name)] = current
+        if current is None:
+            sink.warn("UNPARSED_ROW", f"indicator row before any project: {row.key[:60]}", row.page)
+            continue
+        _add_indicator(form, current, cells, sink)
+    if not form.rows:
+        sink.warn("MISSING_FIELD", "targets table has no project rows", rows[0].page)
+    return form
+
+
+def _column(col: Optional[int], cols: dict[str, int]) -> Optional[str]:
+    return next((name for name, c in cols.items() if c == col), None)
+
+
+def _new_row(form: Targets, cells: dict, sink: FieldSink) -> TargetRow:
+    base = f"rows[{len(form.rows)}]"
+    row = TargetRow(
+        seq=int_or_none(cells.get("seq")),
+        project=sink.text(f"{base}.project", cells.get("project")),
+        overview=sink.text(f"{base}.overview", cells.get("overview")),
+        budget=sink.number(f"{base}.budget", cells.get("budget")),
+        goal=sink.text(f"{base}.goal", cells.get("goal")),
+    )
+    form.rows.append(row)
+    return row
+
+
+def _add_indicator(form: Targets, row: TargetRow, cells: dict, sink: FieldSink) -> None:
+    if "name" not in cells:
+        return
+    known = {key(i.name) for i in row.indicators}
+    if key(cells["name"].text) in known:
+        return  # repeated at a page break
+    base = f"rows[{form.rows.index(row)}].indicators[{len(row.indicators)}]"
+    row.indicators.append(TargetIndicator(
+        name=sink.text(f"{base}.name", cells.get("name")),
+        op=sink.text(f"{base}.op", cells.get("op")),
+        unit=sink.text(f"{base}.unit", cells.get("unit")),
+        value=sink.text(f"{base}.value", cells.get("value")),
+    ))

@@ -1,0 +1,94 @@
+"""One file in, one result out: route by content, load pages, parse forms. Errors are data.
+
+`extract_file` never raises for a bad input: the result carries `status` ("ok", "partial",
+"failed") and `errors`, so one bad file never stops a batch.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional
+
+from extractor.backends import detect_kind, load_backends
+from extractor.forms import Form
+from extractor.model import ErrorItem, Grid, InputError, Page
+from extractor.parser import parse_pages
+
+INPUT_EXTENSIONS = frozenset({".txt", ".text", ".csv", ".tsv", ".xlsx", ".docx", ".pdf"})
+
+
+@dataclass
+class ExtractResult:
+    source: str
+    sha256: Optional[str] = None
+    input_kind: Optional[str] = None
+    pages: int = 0
+    tables: list[Grid] = field(default_factory=list)
+    forms: list[Form] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[ErrorItem] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.forms and not self.errors:
+            return "ok"
+        return "partial" if self.forms else "failed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "sha256": self.sha256, "input_kind": self.input_kind,
+            "pages": self.pages, "tables": [t.to_dict() for t in self.tables],
+            "forms": [f.to_dict() for f in self.forms], "warnings": self.warnings,
+            "status": self.status, "errors": [e.to_dict() for e in self.errors],
+        }
+
+
+def extract_file(path: Path, source: Optional[str] = None) -> ExtractResult:
+    result = ExtractResult(source=source or str(path))
+    try:
+        result.sha256 = _sha256(path)
+        backend = load_backends()[detect_kind(path)]
+        pages = backend.load(path)
+        result.input_kind = getattr(backend, "input_kind", lambda p: backend.kind)(pages)
+    except InputError as exc:
+        result.errors.append(ErrorItem(exc.code, exc.message, exc.page))
+        return result
+    except OSError as exc:
+        result.errors.append(ErrorItem("UNREADABLE_FILE", f"cannot read: {exc.strerror or exc}"))
+        return result
+    _collect(result, pages)
+    return result
+
+
+def _collect(result: ExtractResult, pages: list[Page]) -> None:
+    result.pages = len(pages)
+    for page in pages:
+        result.errors.extend(page.errors)
+        result.tables.extend(page.grids or [])
+    try:
+        result.forms, result.warnings = parse_pages(pages)
+    except Exception as exc:  # a parser bug must not lose the rest of a batch
+        result.errors.append(ErrorItem("PARSER_ERROR", f"{type(exc).__name__}: {exc}"))
+        return
+    if not result.forms and not result.errors:
+        result.errors.append(ErrorItem("NO_FORM", "no known form title (项目支出绩效自评表, 自评情况汇总表, 项目绩效目标汇总表) found"))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def iter_inputs(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files as given, and directories walked (sorted) for files of the kinds we read."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if child.suffix.lower() in INPUT_EXTENSIONS and not child.name.startswith("."):
+                    yield child
+        else:
+            yield path
