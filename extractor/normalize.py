@@ -7,6 +7,8 @@ from typing import Optional
 
 _TAGS = re.compile(r"</?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
 _SPACE = re.compile(r"\s+")
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}])[ \\t\\r\\n]+(?=[{_CJK}])")
 DASHES = frozenset({"", "—", "-", "－", "–", "——", "--", "/", "／", "无", "N/A", "n/a"})
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 
@@ -19,10 +21,14 @@ def key(text: Optional[str]) -> str:
 
 
 def clean(text: Optional[str]) -> Optional[str]:
-    """Printed text for output: HTML-ish tags (`<p>`) removed, whitespace trimmed; blank/dash → None."""
+    """Printed text for output: HTML-ish tags (`<p>`) removed, whitespace trimmed; blank/dash → None.
+
+    Whitespace between two CJK characters is a line wrap of the cell (Chinese sets no spaces between
+    words), so it is dropped: the same cell then reads the same from a text export and from a PDF.
+    """
     if text is None:
         return None
-    out = _TAGS.sub("", text).strip()
+    out = _CJK_GAP.sub("", _TAGS.sub("", text)).strip()
     return None if is_blank(out) else out
 
 

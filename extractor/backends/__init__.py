@@ -59,8 +59,11 @@ def detect_kind(path: Path) -> str:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         return _office_kind(path)
-    if head.startswith((b"\xd0\xcf\x11\xe0",)):
-        raise InputError("UNSUPPORTED_FORMAT", "legacy .xls/.doc (OLE2) file: save it as .xlsx/.docx")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        # an OLE2 container is a password-protected OOXML file or a legacy .xls/.doc: say which
+        from extractor.backends.xlsx import check_office_container
+
+        check_office_container(path, ".xlsx/.docx", "")
     if _looks_like_text(head):
         return "text"
     raise InputError("UNSUPPORTED_FORMAT", "not a PDF, .xlsx, .docx or text export (binary content)")

@@ -9,7 +9,7 @@ import re
 from typing import Optional
 
 from extractor.forms import Funds, SelfEvaluation
-from extractor.normalize import is_blank, is_number, is_rate, key
+from extractor.normalize import clean, is_blank, is_number, is_rate, key
 from extractor.parser.fields import FieldSink
 from extractor.parser.rows import RCell, Row
 
@@ -53,7 +53,7 @@ def read_funds_header(row: Row, form: SelfEvaluation, sink: FieldSink) -> dict[s
                 anchors.setdefault(field, cell.col)
         if k.startswith("偏差原因分析"):
             form.funds.has_explanation = True
-            rest = cell.text.strip()[len("偏差原因分析"):].strip()
+            rest = clean(cell.text.strip()[len("偏差原因分析"):])
             if rest:
                 form.funds.explanation = rest
                 sink.cells["funds.explanation"] = cell.provenance()

@@ -1,7 +1,8 @@
 """项目绩效目标汇总表: per project an overview, budget, annual goal and its core indicators.
 
-Exports repeat a project's block at page breaks; a repeat (same seq and name) is merged into the
-first, its new indicators appended, so each project appears once.
+Exports repeat a project's block at page breaks, sometimes with the part before the break clipped
+to the rows it spans; a repeat (same seq, one name a prefix of the other) is merged into the first,
+keeping the fuller text and appending new indicators, so each project appears once.
 """
 from __future__ import annotations
 
@@ -32,7 +33,6 @@ def parse_targets(title: str, rows: list[Row], warnings: Warnings) -> Optional[T
     sink = FieldSink(form.cells, warnings, f"{title} on page {rows[0].page}")
     cols: dict[str, int] = {}
     current: Optional[TargetRow] = None
-    by_key: dict[tuple[Optional[int], str], TargetRow] = {}
     for row in rows[1:]:
         if row.page not in form.pages:
             form.pages.append(row.page)
@@ -44,11 +44,11 @@ def parse_targets(title: str, rows: list[Row], warnings: Warnings) -> Optional[T
         cells = {name: c for c in row.cells if (name := _column(c.col, cols)) is not None}
         seq = int_or_none(cells.get("seq"))
         if seq is not None:
-            name = key(cells["project"].text) if "project" in cells else ""
-            current = by_key.get((seq, name))
+            current = _repeat_of(form, seq, cells)
             if current is None:
                 current = _new_row(form, cells, sink)
-                by_key[(seq, name)] = current
+            else:
+                _fill_from_repeat(form, current, cells, sink)
         if current is None:
             sink.warn("UNPARSED_ROW", f"indicator row before any project: {row.key[:60]}", row.page)
             continue
@@ -60,6 +60,29 @@ def parse_targets(title: str, rows: list[Row], warnings: Warnings) -> Optional[T
 
 def _column(col: Optional[int], cols: dict[str, int]) -> Optional[str]:
     return next((name for name, c in cols.items() if c == col), None)
+
+
+def _repeat_of(form: Targets, seq: int, cells: dict) -> Optional[TargetRow]:
+    name = key(cells["project"].text) if "project" in cells else ""
+    for row in form.rows:
+        other = key(row.project)
+        if row.seq == seq and (other.startswith(name) or name.startswith(other)):
+            return row
+    return None
+
+
+def _fill_from_repeat(form: Targets, row: TargetRow, cells: dict, sink: FieldSink) -> None:
+    """A clipped first part leaves prefixes: the repeat's longer text replaces them."""
+    base = f"rows[{form.rows.index(row)}]"
+    for field in ("project", "overview", "goal"):
+        cell = cells.get(field)
+        if cell is None:
+            continue
+        old = getattr(row, field) or ""
+        if len(key(cell.text)) > len(key(old)) and key(cell.text).startswith(key(old)):
+            setattr(row, field, sink.text(f"{base}.{field}", cell))
+    if row.budget is None and "budget" in cells:
+        row.budget = sink.number(f"{base}.budget", cells["budget"])
 
 
 def _new_row(form: Targets, cells: dict, sink: FieldSink) -> TargetRow:
