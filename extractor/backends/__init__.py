@@ -61,7 +61,7 @@ def detect_kind(path: Path) -> str:
         return _office_kind(path)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         # an OLE2 container is a password-protected OOXML file or a legacy .xls/.doc: say which
-        from extractor.backends.xlsx import check_office_container
+        from extractor.backends.office import check_office_container
 
         check_office_container(path, ".xlsx/.docx", "")
     if _looks_like_text(head):

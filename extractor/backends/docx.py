@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from extractor.backends import register
-from extractor.backends.xlsx import check_office_container, one_line
+from extractor.backends.office import check_office_container, one_line
 from extractor.model import Cell, Grid, InputError, Page, TextLine
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
