@@ -100,3 +100,41 @@ def test_console_script_runs_as_module(tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["forms"][0]["kind"] == "targets" and data["input_kind"] == "text"
+
+
+def test_bad_documents_in_one_batch_each_named_with_reason(tmp_path):
+    """A spreadsheet that is not a form, a truncated PDF, an encrypted PDF, an encrypted xlsx."""
+    import openpyxl
+    from reportlab.pdfgen import canvas
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    wb = openpyxl.Workbook()
+    wb.active.append(["姓名", "电话"])
+    wb.active.append(["张三", "123"])
+    wb.save(batch / "contacts.xlsx")
+    good = batch / "good.pdf"
+    c = canvas.Canvas(str(good))
+    c.drawString(72, 720, "hello")
+    c.save()
+    (batch / "truncated.pdf").write_bytes(good.read_bytes()[:200])
+    locked = canvas.Canvas(str(batch / "locked.pdf"), encrypt="secret")
+    locked.drawString(72, 720, "hello")
+    locked.save()
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 100
+    (batch / "locked.xlsx").write_bytes(ole)
+    shutil.copy(seed("001"), batch / "targets.txt")
+    code, stdout, stderr = _run([batch])
+    assert code == 1
+    results = {Path(json.loads(line)["source"]).name: json.loads(line) for line in stdout.splitlines()}
+    assert results["targets.txt"]["status"] == "ok"
+    codes = {name: r["errors"][0]["code"] for name, r in results.items() if r["errors"]}
+    assert codes["contacts.xlsx"] == "NO_FORM"
+    assert codes["truncated.pdf"] == "CORRUPT_FILE"
+    assert codes["locked.pdf"] == "ENCRYPTED"
+    assert codes["locked.xlsx"] == "ENCRYPTED_FILE"
+    for name in ("contacts.xlsx", "truncated.pdf", "locked.pdf", "locked.xlsx"):
+        line = next(e for e in stderr.splitlines() if name in e)
+        assert line.count("\n") == 0 and codes[name] in line
+    for r in results.values():
+        assert_valid(r)
