@@ -11,7 +11,7 @@ from typing import Optional
 from extractor.forms import Funds, SelfEvaluation
 from extractor.normalize import clean, is_blank, is_number, is_rate, key
 from extractor.parser.fields import FieldSink
-from extractor.parser.rows import RCell, Row
+from extractor.parser.rows import RCell, Row, join_cells
 
 ROW_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("total", re.compile(r"^(年度资金总额|预算总金额|资金总额|总金额|合计|总计)[:：]?$")),
@@ -98,7 +98,7 @@ def _place(
         if is_total and not is_rate(values[4].text) and not is_blank(values[4].text):
             return _by_column(values, anchors, label, sink)
         if is_total and len(values) > 6:
-            placed["explanation"] = _join(values[6:])
+            placed["explanation"] = join_cells(values[6:])
         return placed
     if is_total and len(values) == 5 and amounts_ok and is_rate(values[4].text):
         sink.warn("MISSING_FIELD", "funds score not printed", label.page)
@@ -118,12 +118,6 @@ def _by_column(values: list[RCell], anchors: dict[str, int], label: RCell, sink:
         field = min(anchors, key=lambda f: abs(anchors[f] - cell.col))
         placed.setdefault(field, cell)
     return placed
-
-
-def _join(cells: list[RCell]) -> RCell:
-    first = cells[0]
-    text = "\n".join(c.text.strip() for c in cells if c.text.strip())
-    return RCell(text, first.col, first.page, first.bbox, min(c.confidence for c in cells))
 
 
 def goal_header(row: Row) -> Optional[dict[str, int]]:

@@ -14,7 +14,7 @@ from typing import Optional
 from extractor.forms import Indicator
 from extractor.normalize import is_number, key
 from extractor.parser.fields import FieldSink
-from extractor.parser.rows import RCell, Row
+from extractor.parser.rows import RCell, Row, join_cells
 
 LEVEL1 = re.compile(r"^(产出指标|效益指标|满意度指标|成本指标)(?:\((\d+(?:\.\d+)?)分?\))?$")
 LEVEL2 = re.compile(
@@ -126,7 +126,7 @@ def _semantic(cells: list[RCell], state: IndicatorState, sink: FieldSink, page: 
     placed: dict = {"weight": cells[pair], "score": cells[pair + 1]}
     tail = cells[pair + 2:]
     if tail:
-        placed["explanation"] = _join(tail)
+        placed["explanation"] = join_cells(tail)
     pre = cells[:pair]
     shift = _shift(cells[pair], state.anchors)
     labels: list[RCell] = []
@@ -135,7 +135,7 @@ def _semantic(cells: list[RCell], state: IndicatorState, sink: FieldSink, page: 
     placed["labels"] = labels
     if len(pre) > 3:
         sink.warn("AMBIGUOUS_ROW", f"extra cells before the target joined into the name: {_show(pre)}", page)
-        pre = [_join(pre[:-2], sep="")] + pre[-2:]
+        pre = [join_cells(pre[:-2], sep="")] + pre[-2:]
     if len(pre) == 3:
         placed.update(name=pre[0], target=pre[1], actual=pre[2])
     elif len(pre) == 2:
@@ -168,12 +168,6 @@ def _left_of_name(cell: RCell, shift: int, anchors: dict[str, int]) -> bool:
     if cell.col is None or "name" not in anchors:
         return False
     return cell.col - shift < anchors["name"]
-
-
-def _join(cells: list[RCell], sep: str = "\n") -> RCell:
-    first = cells[0]
-    text = sep.join(c.text.strip() for c in cells if c.text.strip())
-    return RCell(text, first.col, first.page, first.bbox, min(c.confidence for c in cells))
 
 
 def _show(cells: list[RCell]) -> str:

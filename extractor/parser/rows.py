@@ -50,6 +50,13 @@ class Row:
         return next((i for i, c in enumerate(self.cells) if predicate(c.key)), None)
 
 
+def join_cells(cells: list[RCell], sep: str = "\n") -> RCell:
+    """Several cells read as one (an explanation split over columns), keeping the least confidence."""
+    first = cells[0]
+    text = sep.join(c.text.strip() for c in cells if c.text.strip())
+    return RCell(text, first.col, first.page, first.bbox, min(c.confidence for c in cells))
+
+
 @dataclass
 class Warnings:
     """Collects the parser's warnings: a field it could not place is null plus one of these."""
