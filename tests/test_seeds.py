@@ -249,3 +249,16 @@ def test_provenance_recorded_for_filled_fields(seed_results):
     cell = form["cells"]["funds.rows.total.initial"]
     assert cell["text"] == "1,563.92" and cell["confidence"] == 1.0 and cell["page"] == 1
     assert form["cells"]["indicators[0].score"]["text"] == "1"
+
+
+def test_merged_label_printed_mid_span_belongs_to_the_next_group(seed_results):
+    """Flattened exports print a merged group label on a middle row of its span (both regions)."""
+    archive = _form(seed_results["000"], "干部人事档案整理经费")
+    levels = {i["name"]: (i["level1"], i["level2"]) for i in archive["indicators"]}
+    assert levels["入库合格率"] == ("产出指标", "质量指标")
+    assert levels["档案规范化管理"] == ("效益指标", "其他效果指标")
+    shanghai = _form(seed_results["003"], "组织部门建设和管理工作经费")
+    levels = {i["name"]: (i["level1"], i["level2"]) for i in shanghai["indicators"]}
+    assert levels["援派干部培训"] == ("效益指标", "可持續影响指标")
+    assert levels["技术支持满意度"] == ("满意度指标", "服务对象满意度指标")
+    assert sum(1 for w in seed_results["003"]["warnings"] if w["code"] == "AMBIGUOUS_ROW") == 1

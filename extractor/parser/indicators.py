@@ -56,14 +56,14 @@ def read_indicator(
         return None
     labels = placed.pop("labels", [])
     labels += [placed.pop(k) for k in ("level1", "level2") if k in placed]
-    _apply_labels(labels, state, group_weights, sink)
+    level1, level2 = _apply_labels(labels, state, group_weights, sink)
     base = f"indicators[{index}]"
     name = sink.text(f"{base}.name", placed.get("name"))
     self_added = bool(name and SELF_ADDED.search(name))
     if name and self_added:
         name = SELF_ADDED.sub("", name).strip()
     ind = Indicator(
-        level1=state.level1, level2=state.level2, name=name,
+        level1=level1, level2=level2, name=name,
         target=sink.text(f"{base}.target", placed.get("target")),
         actual=sink.text(f"{base}.actual", placed.get("actual")),
         weight=sink.number(f"{base}.weight", placed.get("weight")),
@@ -79,7 +79,9 @@ def read_indicator(
 
 def _apply_labels(
     labels: list[RCell], state: IndicatorState, group_weights: dict[str, float], sink: FieldSink
-) -> None:
+) -> tuple[Optional[str], Optional[str]]:
+    """The row's (level1, level2); `state` keeps what the following rows inherit."""
+    level1: Optional[RCell] = None
     level2: list[RCell] = []
     for i, cell in enumerate(labels):
         m1 = LEVEL1.match(cell.key)
@@ -87,18 +89,31 @@ def _apply_labels(
         # when it prints points, another label follows it, or it stands where level-1 labels stand
         at_level1_col = cell.col is not None and cell.col == state.level1_col
         if m1 and (m1.group(1) != "成本指标" or m1.group(2) or i + 1 < len(labels) or at_level1_col):
-            state.level1, state.level2 = m1.group(1), None
-            state.level1_col = cell.col
+            level1 = cell
             if m1.group(2):
                 group_weights[m1.group(1)] = float(m1.group(2))
                 sink.cells[f"group_weights.{m1.group(1)}"] = cell.provenance()
         else:
             level2.append(cell)
+    new_level1 = LEVEL1.match(level1.key).group(1) if level1 is not None else None  # type: ignore[union-attr]
+    if level1 is not None and len(level2) > 1 and state.level1 is not None:
+        # A flattened export prints a merged group label on a row in the middle of its span: a row
+        # carrying a new level-1 label and two level-2 labels is the previous group's last row
+        # (with the last label); the new group and its first level-2 label start on the next row.
+        row = (state.level1, level2[-1].value)
+        shown = " / ".join(c.text.strip() for c in [level1, *level2])
+        sink.warn("AMBIGUOUS_ROW", f"labels {shown} on one row: the row kept in {row[0]}/{row[1]}, "
+                  f"{new_level1}/{level2[0].value} starts on the next row", level1.page)
+        state.level1, state.level2, state.level1_col = new_level1, level2[0].value, level1.col
+        return row
+    if level1 is not None:
+        state.level1, state.level2, state.level1_col = new_level1, None, level1.col
     if len(level2) > 1:
         shown = " / ".join(c.text.strip() for c in level2)
         sink.warn("AMBIGUOUS_ROW", f"several level-2 labels in one row ({shown}); the last kept", level2[0].page)
     if level2:
         state.level2 = level2[-1].value
+    return state.level1, state.level2
 
 
 def is_label(cell_key: str) -> bool:
