@@ -1,0 +1,88 @@
+"""A finding, exactly the JSON of AUDIT_RULES.md ("One finding"), and the form view rules read.
+
+Rules read the extracted form JSON (FORMS.md), not the extractor's classes: forms may come from the
+store or another program. The view answers a rule's questions about one form: a value by its JSON
+path, the printed text behind it, and whether the reader was sure of it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+SEVERITIES = ("error", "warning", "info", "review")
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    source: Optional[str]
+    page: Optional[int]
+    department: Optional[str]
+    project: Optional[str]
+    indicator: Optional[str]
+    field: Optional[str]
+    found: Optional[str]
+    expected: Optional[str]
+    message: str
+    bbox: Optional[list[float]] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "severity": self.severity, "source": self.source, "page": self.page,
+            "department": self.department, "project": self.project, "indicator": self.indicator,
+            "field": self.field, "found": self.found, "expected": self.expected,
+            "message": self.message, "bbox": self.bbox,
+        }
+
+
+class FormView:
+    """One form of one source file, with the provenance of its values."""
+
+    def __init__(self, form: dict[str, Any], source: Optional[str], confidence_threshold: float):
+        self.form = form
+        self.source = source
+        self.threshold = confidence_threshold
+        self.cells: dict[str, dict[str, Any]] = form.get("cells") or {}
+
+    def get(self, path: str) -> Any:
+        """The value at a JSON path such as "funds.rows.total.executed" or "indicators[3].score"."""
+        node: Any = self.form
+        for part in path.replace("]", "").split("."):
+            name, _, index = part.partition("[")
+            node = node.get(name) if isinstance(node, dict) else None
+            if index and node is not None:
+                node = node[int(index)] if int(index) < len(node) else None
+            if node is None:
+                return None
+        return node
+
+    def printed(self, path: str) -> Optional[str]:
+        """The text as printed (from provenance), else the value itself as text."""
+        cell = self.cells.get(path)
+        if cell is not None:
+            return cell.get("text")
+        value = self.get(path)
+        return None if value is None else _plain(value)
+
+    def unsure(self, path: str) -> bool:
+        cell = self.cells.get(path)
+        return cell is not None and cell.get("confidence", 1.0) < self.threshold
+
+    def finding(
+        self, rule: str, severity: str, field: Optional[str], message: str,
+        found: Optional[str] = None, expected: Optional[str] = None, indicator: Optional[str] = None,
+    ) -> Finding:
+        cell = self.cells.get(field or "") or {}
+        pages = self.form.get("pages") or [None]
+        return Finding(
+            rule=rule, severity=severity, source=self.source, page=cell.get("page", pages[0]),
+            department=self.form.get("department"), project=self.form.get("project"), indicator=indicator,
+            field=field, found=found, expected=expected, message=message, bbox=cell.get("bbox"),
+        )
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,59 @@
+"""The rule catalogue of AUDIT_RULES.md and the registry of per-form checks.
+
+Each file in this package owns one family of rules and registers its checks with `@form_check`.
+A check yields findings; where a value it needs is missing it yields UNREADABLE_VALUE naming the
+rule it blocks, and where an input was read with low confidence its finding says `review`.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Callable, Iterable, Optional
+
+from audit.findings import Finding, FormView
+
+CATALOGUE: dict[str, str] = {
+    "FUNDS_SUBTOTAL": "error", "FUNDS_RATE": "error", "FUNDS_SCORE": "error", "TOTAL_SCORE": "error",
+    "WEIGHT_SUM": "error", "GROUP_WEIGHT": "error", "SCORE_RANGE": "error", "GRADE_BAND": "error",
+    "UNMET_FULL_SCORE": "warning", "MISSING_EXPLANATION": "warning", "FUNDS_UNEXPLAINED": "warning",
+    "COST_OVERRUN": "warning", "UNIT_MISMATCH": "warning", "SPENT_NOTHING_FULL_OUTPUT": "warning",
+    "CONTRADICTORY_EXPLANATION": "warning", "LOW_EXECUTION_HIGH_GRADE": "warning",
+    "SCORE_NOT_PROPORTIONAL": "info", "TARGET_FAR_EXCEEDED": "info", "NON_QUANTIFIED_TARGET": "info",
+    "SUMMARY_MISMATCH": "error", "SUMMARY_WITHOUT_FORM": "warning", "FORM_NOT_IN_SUMMARY": "warning",
+    "TARGET_CHANGED": "warning", "INITIAL_BUDGET_MISMATCH": "warning", "INDICATOR_ADDED": "info",
+    "INDICATOR_DROPPED": "warning", "DUPLICATE_FORM": "warning",
+    "UNREADABLE_VALUE": "review", "UNRECOGNISED_PAGE": "review",
+}
+
+FormCheck = Callable[[FormView], Iterable[Finding]]
+FORM_CHECKS: list[tuple[str, FormCheck]] = []  # (form kind, check)
+_FAMILIES = ("audit.rules.arithmetic",)
+
+
+def form_check(kind: str = "self_evaluation") -> Callable[[FormCheck], FormCheck]:
+    def register(fn: FormCheck) -> FormCheck:
+        FORM_CHECKS.append((kind, fn))
+        return fn
+
+    return register
+
+
+def load_rules() -> list[tuple[str, FormCheck]]:
+    for name in _FAMILIES:
+        importlib.import_module(name)
+    return FORM_CHECKS
+
+
+def missing(view: FormView, rule: str, paths: Iterable[str]) -> Optional[Finding]:
+    """UNREADABLE_VALUE for the first input of `rule` that is absent, else None."""
+    for path in paths:
+        if view.get(path) is None:
+            return view.finding(
+                "UNREADABLE_VALUE", "review", path,
+                f"{path} is missing or unreadable; {rule} cannot be checked",
+            )
+    return None
+
+
+def severity(view: FormView, rule: str, paths: Iterable[str]) -> str:
+    """The catalogue severity, or `review` when any input was read below the confidence threshold."""
+    return "review" if any(view.unsure(p) for p in paths) else CATALOGUE[rule]
