@@ -12,6 +12,7 @@ from extractor.forms import Funds, SelfEvaluation
 from extractor.normalize import clean, is_blank, is_number, is_rate, key
 from extractor.parser.fields import FieldSink
 from extractor.parser.rows import RCell, Row, join_cells
+from extractor.parser.table import by_exact_column, by_nearest_column
 
 ROW_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("total", re.compile(r"^(年度资金总额|预算总金额|资金总额|总金额|合计|总计)[:：]?$")),
@@ -88,10 +89,8 @@ def _place(
     """initial, adjusted, executed, weight, rate, score[, explanation…] in print order."""
     order = ["initial", "adjusted", "executed", "weight", "rate", "score"]
     aligned = label.col is not None and anchors and label.col < min(anchors.values())
-    if aligned and all(v.col in anchors.values() for v in values):
-        # an exported grid whose columns line up with the header: place exactly, no guessing
-        by_col = {col: field for field, col in anchors.items()}
-        return {by_col[v.col]: v for v in values}
+    if aligned and (exact := by_exact_column(values, anchors)) is not None:
+        return exact  # an exported grid whose columns line up with the header: no guessing
     amounts_ok = len(values) >= 3 and all(is_number(v.text) or is_blank(v.text) for v in values[:3])
     if amounts_ok and (len(values) >= 6 or not is_total):
         placed = dict(zip(order, values))
@@ -109,15 +108,7 @@ def _place(
 def _by_column(values: list[RCell], anchors: dict[str, int], label: RCell, sink: FieldSink) -> dict[str, RCell]:
     """The row is missing cells: place each by the nearest header column."""
     sink.warn("AMBIGUOUS_ROW", f"funds row {label.text.strip()!r} placed by column", label.page)
-    placed: dict[str, RCell] = {}
-    if not anchors:
-        return placed
-    for cell in values:
-        if cell.col is None:
-            continue
-        field = min(anchors, key=lambda f: abs(anchors[f] - cell.col))
-        placed.setdefault(field, cell)
-    return placed
+    return by_nearest_column(values, anchors)
 
 
 def goal_header(row: Row) -> Optional[dict[str, int]]:

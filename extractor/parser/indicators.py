@@ -15,6 +15,7 @@ from extractor.forms import Indicator
 from extractor.normalize import is_number, key
 from extractor.parser.fields import FieldSink
 from extractor.parser.rows import RCell, Row, join_cells
+from extractor.parser.table import by_exact_column
 
 LEVEL1 = re.compile(r"^(产出指标|效益指标|满意度指标|成本指标)(?:\((\d+(?:\.\d+)?)分?\))?$")
 LEVEL2 = re.compile(
@@ -122,10 +123,9 @@ def is_label(cell_key: str) -> bool:
 
 def _exact(cells: list[RCell], anchors: dict[str, int]) -> Optional[dict]:
     """An exported grid whose cells sit exactly under the header: place by column."""
-    if not anchors or any(c.col not in anchors.values() for c in cells):
+    placed = by_exact_column(cells, anchors)
+    if placed is None:
         return None
-    by_col = {col: name for name, col in anchors.items() if not name.startswith("_")}
-    placed = {by_col[c.col]: c for c in cells}
     numbers_ok = all(k in placed and is_number(placed[k].text) for k in ("weight", "score"))
     labels_ok = all(is_label(placed[k].key) for k in ("level1", "level2") if k in placed)
     if not numbers_ok or not labels_ok or "name" not in placed:

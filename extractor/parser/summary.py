@@ -33,8 +33,8 @@ def parse_summary(title: str, rows: list[Row], warnings: Warnings) -> Optional[S
             form.pages.append(row.page)
         if len(row.cells) == 1:
             k = row.cells[0].key
-            if m := _DEPT.match(k):
-                form.department = row.cells[0].text.split("：" if "：" in row.cells[0].text else ":", 1)[1].strip()
+            if _DEPT.match(k):  # the printed name after the colon, not its comparison key
+                form.department = re.split(r"[:：]", row.cells[0].text, maxsplit=1)[1].strip()
                 form.cells["department"] = row.cells[0].provenance()
             elif m := _UNIT.match(k):
                 form.unit = m.group(2)

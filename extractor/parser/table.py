@@ -23,11 +23,25 @@ def place(row: Row, cols: dict[str, int]) -> dict[str, RCell]:
     order = sorted(cols, key=cols.get)
     if len(row.cells) == len(order):
         return dict(zip(order, row.cells))
+    return by_nearest_column(row.cells, cols)
+
+
+def by_exact_column(cells: list[RCell], cols: dict[str, int]) -> Optional[dict[str, RCell]]:
+    """Field → cell when every cell sits exactly under a header column (an exported grid), else None."""
+    if not cols or any(c.col not in cols.values() for c in cells):
+        return None
+    field_at = {col: name for name, col in cols.items()}
+    return {field_at[c.col]: c for c in cells}  # type: ignore[index]
+
+
+def by_nearest_column(cells: list[RCell], cols: dict[str, int]) -> dict[str, RCell]:
+    """Field → cell by the header column nearest each cell (a cell without one counts its index)."""
     placed: dict[str, RCell] = {}
-    for i, cell in enumerate(row.cells):
+    if not cols:
+        return placed
+    for i, cell in enumerate(cells):
         col = cell.col if cell.col is not None else i
-        name = min(order, key=lambda f: abs(cols[f] - col))
-        placed.setdefault(name, cell)
+        placed.setdefault(min(cols, key=lambda f: abs(cols[f] - col)), cell)
     return placed
 
 
