@@ -8,7 +8,6 @@ columns), `is_met` says whether an actual meets its target. Pure: no forms, no f
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from typing import Optional
 
@@ -17,6 +16,7 @@ from audit.values_met import is_met
 from audit.values_units import (
     UNIT_RE, comparable_units, convert, is_money, is_money_per_unit, is_unit, normalise_unit,
 )
+from extractor.normalize import key
 
 __all__ = [
     "Value", "Deadline", "parse_value", "parse_target_parts", "is_met", "to_unit",
@@ -113,9 +113,7 @@ _DONE_RE = re.compile(r"(?:完成|按时|及时|如期|按期|准时|办结)(?!�
 
 def _normalise(text: Optional[str]) -> str:
     """NFKC (full-width digits, brackets, ＞＝), no whitespace, one spelling per operator."""
-    if text is None:
-        return ""
-    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    s = key(text)
     for old, new in _SYMBOLS:
         s = s.replace(old, new)
     return s

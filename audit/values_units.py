@@ -5,8 +5,9 @@ Part of `audit.values`; import the public names from there.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Optional
+
+from extractor.normalize import key
 
 # Canonical base units, longest first where one is a prefix of another (人次 before 人,
 # 分钟 before 分), because unit text is matched greedily against running text.
@@ -54,8 +55,7 @@ def normalise_unit(text: Optional[str]) -> Optional[str]:
     """The canonical spelling of a unit ("(名)" → "人", "万 元" → "万元"); None if `text` is no unit."""
     if text is None:
         return None
-    s = unicodedata.normalize("NFKC", text)
-    s = re.sub(r"\s+", "", s).strip("()[]")
+    s = key(text).strip("()[]")
     if not s:
         return None
     if s.startswith("个") and len(s) > 1 and normalise_unit(s[1:]) is not None:
