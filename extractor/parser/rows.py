@@ -6,6 +6,7 @@ text exports drift), and provenance. A text line is a row with one cell and no c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Optional
 
 from extractor.forms import Provenance
@@ -22,8 +23,8 @@ class RCell:
     confidence: float = 1.0
     colspan: int = 1
 
-    @property
-    def key(self) -> str:
+    @cached_property
+    def key(self) -> str:  # cached: parsers test each cell's key many times per row
         return key(self.text)
 
     @property
