@@ -6,8 +6,11 @@ path, the printed text behind it, and whether the reader was sure of it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from audit.config import AuditConfig
 
 SEVERITIES = ("error", "warning", "info", "review")
 
@@ -26,6 +29,7 @@ class Finding:
     expected: Optional[str]
     message: str
     bbox: Optional[list[float]] = None
+    form: Optional[int] = field(default=None, compare=False)  # index into AuditRun.forms; not in the JSON
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,10 +43,12 @@ class Finding:
 class FormView:
     """One form of one source file, with the provenance of its values."""
 
-    def __init__(self, form: dict[str, Any], source: Optional[str], confidence_threshold: float):
+    def __init__(self, form: dict[str, Any], source: Optional[str], config: "AuditConfig", index: Optional[int] = None):
         self.form = form
         self.source = source
-        self.threshold = confidence_threshold
+        self.config = config
+        self.index = index
+        self.threshold = config.confidence_threshold
         self.cells: dict[str, dict[str, Any]] = form.get("cells") or {}
 
     def get(self, path: str) -> Any:
@@ -79,6 +85,7 @@ class FormView:
             rule=rule, severity=severity, source=self.source, page=cell.get("page", pages[0]),
             department=self.form.get("department"), project=self.form.get("project"), indicator=indicator,
             field=field, found=found, expected=expected, message=message, bbox=cell.get("bbox"),
+            form=self.index,
         )
 
 

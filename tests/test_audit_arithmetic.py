@@ -5,7 +5,8 @@ import copy
 
 import pytest
 
-from audit.engine import AuditConfig, audit_results
+from audit.config import AuditConfig
+from audit.engine import audit_results
 from audit.rules.arithmetic import note_bands
 
 
@@ -20,7 +21,7 @@ def clean(seed_results) -> dict[str, dict]:
 
 
 def _audit(form: dict, threshold: float = 0.8) -> list[dict]:
-    return [f.to_dict() for f in audit_results([{"source": "t.pdf", "forms": [form]}], AuditConfig(threshold))]
+    return [f.to_dict() for f in audit_results([{"source": "t.pdf", "forms": [form]}], AuditConfig(confidence_threshold=threshold)).findings]
 
 
 def _rules(findings: list[dict]) -> list[str]:
@@ -42,7 +43,7 @@ def _edit(form: dict, path: str, value, text: str | None = None) -> dict:
 
 
 def test_seed_forms_whose_arithmetic_closes_raise_no_error(seed_results):
-    findings = audit_results(seed_results.values())
+    findings = audit_results(seed_results.values()).findings
     assert [f.to_dict() for f in findings if f.severity == "error"] == []
 
 

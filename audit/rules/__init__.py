@@ -7,9 +7,12 @@ rule it blocks, and where an input was read with low confidence its finding says
 from __future__ import annotations
 
 import importlib
-from typing import Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
 from audit.findings import Finding, FormView
+
+if TYPE_CHECKING:
+    from audit.engine import Batch
 
 CATALOGUE: dict[str, str] = {
     "FUNDS_SUBTOTAL": "error", "FUNDS_RATE": "error", "FUNDS_SCORE": "error", "TOTAL_SCORE": "error",
@@ -25,7 +28,9 @@ CATALOGUE: dict[str, str] = {
 }
 
 FormCheck = Callable[[FormView], Iterable[Finding]]
+BatchCheck = Callable[["Batch"], Iterable[Finding]]
 FORM_CHECKS: list[tuple[str, FormCheck]] = []  # (form kind, check)
+BATCH_CHECKS: list[BatchCheck] = []
 _FAMILIES = ("audit.rules.arithmetic",)
 
 
@@ -37,10 +42,16 @@ def form_check(kind: str = "self_evaluation") -> Callable[[FormCheck], FormCheck
     return register
 
 
-def load_rules() -> list[tuple[str, FormCheck]]:
+def batch_check(fn: BatchCheck) -> BatchCheck:
+    """Register a check over everything audited together (cross-document rules)."""
+    BATCH_CHECKS.append(fn)
+    return fn
+
+
+def load_rules() -> tuple[list[tuple[str, FormCheck]], list[BatchCheck]]:
     for name in _FAMILIES:
         importlib.import_module(name)
-    return FORM_CHECKS
+    return FORM_CHECKS, BATCH_CHECKS
 
 
 def missing(view: FormView, rule: str, paths: Iterable[str]) -> Optional[Finding]:

@@ -15,7 +15,6 @@ from audit.rules import form_check, missing, severity
 
 COLUMNS = ("initial", "adjusted", "executed")
 PARTS = ("fiscal", "carryover", "other")
-DEFAULT_BANDS: tuple[tuple[Decimal, str], ...] = ((Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (Decimal("-Infinity"), "差"))
 _BAND = re.compile(r"(\d+(?:\.\d+)?)\(含\)[-—~～至到](\d+(?:\.\d+)?)分?(?:自评)?等级为([优良中差])")
 _BOTTOM = re.compile(r"(\d+(?:\.\d+)?)分以下(?:自评)?等级为([优良中差])")
 
@@ -175,7 +174,7 @@ def grade_band(view: FormView) -> Iterator[Finding]:
     grade, total = view.get("grade"), view.get("total_score")
     if grade is None or total is None:
         return
-    bands = note_bands(view.get("note")) or DEFAULT_BANDS
+    bands = note_bands(view.get("note")) or view.config.bands()
     band = next(g for low, g in bands if p.dec(total) >= low)
     if unicodedata.normalize("NFKC", grade).strip() != band:
         yield view.finding("GRADE_BAND", severity(view, "GRADE_BAND", ["grade", "total_score"]), "grade",
