@@ -31,7 +31,10 @@ FormCheck = Callable[[FormView], Iterable[Finding]]
 BatchCheck = Callable[["Batch"], Iterable[Finding]]
 FORM_CHECKS: list[tuple[str, FormCheck]] = []  # (form kind, check)
 BATCH_CHECKS: list[BatchCheck] = []
-_FAMILIES = ("audit.rules.arithmetic",)
+_FAMILIES = (
+    "audit.rules.arithmetic", "audit.rules.targets", "audit.rules.explanations",
+    "audit.rules.documents", "audit.rules.quality",
+)
 
 
 def form_check(kind: str = "self_evaluation") -> Callable[[FormCheck], FormCheck]:

@@ -1,0 +1,1 @@
+"""Across documents: rules of AUDIT_RULES.md (being written)."""

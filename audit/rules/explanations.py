@@ -1,0 +1,1 @@
+"""Explanations and execution: rules of AUDIT_RULES.md (being written)."""

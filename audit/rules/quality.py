@@ -1,0 +1,1 @@
+"""Data quality (`review`): rules of AUDIT_RULES.md (being written)."""

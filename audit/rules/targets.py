@@ -1,0 +1,1 @@
+"""Targets against actuals: rules of AUDIT_RULES.md (being written)."""
