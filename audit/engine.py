@@ -11,7 +11,7 @@ from typing import Any, Iterable, Optional
 
 from audit.config import AuditConfig, Suppression
 from audit.findings import Finding, FormView
-from audit.rules import load_rules
+from audit.rules import load_rules, merge_unreadable
 
 
 @dataclass
@@ -47,6 +47,10 @@ def audit_results(results: Iterable[dict[str, Any]], config: AuditConfig = Audit
     for result in run.results:
         for form in result.get("forms") or []:
             run.forms.append(FormView(form, result.get("source"), config, len(run.forms)))
+    for result in run.results:
+        for err in result.get("errors") or []:
+            where = f" page {err['page']}" if err.get("page") is not None else ""
+            run.messages.append(f"{result.get('source')}{where}: {err.get('code')}: {err.get('message')}")
     if not run.results:
         run.messages.append("nothing to audit: the batch holds no files")
     elif not run.forms:
@@ -59,7 +63,7 @@ def audit_results(results: Iterable[dict[str, Any]], config: AuditConfig = Audit
     batch = Batch(run.results, run.forms, config)
     for check in batch_checks:
         found.extend(check(batch))
-    for finding in found:
+    for finding in merge_unreadable(found):
         rule = config.suppression(finding.rule, finding.department, finding.project)
         if rule is None:
             run.findings.append(finding)

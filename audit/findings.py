@@ -30,6 +30,7 @@ class Finding:
     message: str
     bbox: Optional[list[float]] = None
     form: Optional[int] = field(default=None, compare=False)  # index into AuditRun.forms; not in the JSON
+    blocks: tuple[str, ...] = field(default=(), compare=False)  # UNREADABLE_VALUE: the rules it stops
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -57,15 +57,52 @@ def load_rules() -> tuple[list[tuple[str, FormCheck]], list[BatchCheck]]:
     return FORM_CHECKS, BATCH_CHECKS
 
 
-def missing(view: FormView, rule: str, paths: Iterable[str]) -> Optional[Finding]:
-    """UNREADABLE_VALUE for the first input of `rule` that is absent, else None."""
-    for path in paths:
-        if view.get(path) is None:
-            return view.finding(
-                "UNREADABLE_VALUE", "review", path,
-                f"{path} is missing or unreadable; {rule} cannot be checked",
-            )
-    return None
+def missing(
+    view: FormView, rule: str, paths: Iterable[str], pinned: Optional[Callable[[str], Optional[str]]] = None,
+) -> Optional[Finding]:
+    """UNREADABLE_VALUE for the first input of `rule` that is absent, else None.
+
+    `pinned(path)` gives the one value the rest of the form allows there, when the arithmetic
+    determines it (a missing total is the sum of its parts); it becomes the finding's `expected`.
+    """
+    paths = list(paths)
+    absent = [path for path in paths if view.get(path) is None]
+    if not absent:
+        return None
+    path = absent[0]
+    return unreadable(view, rule, path, pinned(path) if pinned is not None and len(absent) == 1 else None)
+
+
+def unreadable(view: FormView, rule: str, path: str, expected: Optional[str] = None) -> Finding:
+    """UNREADABLE_VALUE for `path`, which `rule` needs; the engine merges those of one value."""
+    finding = view.finding("UNREADABLE_VALUE", "review", path, unreadable_message(path, [rule], expected), expected=expected)
+    finding.blocks = (rule,)
+    return finding
+
+
+def unreadable_message(path: str, rules: Iterable[str], expected: Optional[str]) -> str:
+    hint = f"; the other values make it {expected}" if expected is not None else ""
+    return f"{path} is missing or unreadable; it blocks {', '.join(rules)}{hint}"
+
+
+def merge_unreadable(findings: list[Finding]) -> list[Finding]:
+    """One UNREADABLE_VALUE per missing value, naming every rule it blocks (rules report it one by one)."""
+    out: list[Finding] = []
+    first: dict[tuple, Finding] = {}
+    for f in findings:
+        if f.rule != "UNREADABLE_VALUE" or not f.blocks:
+            out.append(f)
+            continue
+        key = (f.source, f.form, f.field)
+        seen = first.get(key)
+        if seen is None:
+            first[key] = f
+            out.append(f)
+            continue
+        seen.blocks += tuple(r for r in f.blocks if r not in seen.blocks)
+        seen.expected = seen.expected if seen.expected is not None else f.expected
+        seen.message = unreadable_message(seen.field or "", seen.blocks, seen.expected)
+    return out
 
 
 def severity(view: FormView, rule: str, paths: Iterable[str]) -> str:

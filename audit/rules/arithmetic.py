@@ -11,7 +11,7 @@ from typing import Iterator, Optional
 
 from audit import precision as p
 from audit.findings import Finding, FormView
-from audit.rules import form_check, missing, severity
+from audit.rules import form_check, missing, severity, unreadable
 
 COLUMNS = ("initial", "adjusted", "executed")
 PARTS = ("fiscal", "carryover", "other")
@@ -24,11 +24,13 @@ def funds_subtotal(view: FormView) -> Iterator[Finding]:
     for col in COLUMNS:
         total_path = f"funds.rows.total.{col}"
         part_paths = [f"funds.rows.{part}.{col}" for part in PARTS]
+        parts = [p.dec(view.get(x)) for x in part_paths]
         if view.get(total_path) is None:
             if col != "initial" and any(view.get(x) is not None for x in part_paths):
-                yield missing(view, "FUNDS_SUBTOTAL", [total_path])  # type: ignore[misc]
+                decimals = max(p.places(view.printed(x)) for x in part_paths)
+                yield missing(view, "FUNDS_SUBTOTAL", [total_path],  # type: ignore[misc]
+                              lambda _path: p.fmt(sum(parts), decimals))
             continue
-        parts = [p.dec(view.get(x)) for x in part_paths]
         total = p.dec(view.get(total_path))
         decimals = max(p.places(view.printed(x)) for x in [total_path, *part_paths])
         if abs(total - sum(parts)) > p.half_unit(decimals):
@@ -50,7 +52,9 @@ def funds_rate(view: FormView) -> Iterator[Finding]:
         inputs = [f"funds.rows.{row}.adjusted", f"funds.rows.{row}.executed"]
         rate = p.parse(printed)
         if rate is None:
-            yield view.finding("UNREADABLE_VALUE", "review", rate_path, f"执行率 {printed!r} is not a rate; FUNDS_RATE cannot be checked", found=printed)
+            gap = unreadable(view, "FUNDS_RATE", rate_path)
+            gap.found, gap.message = printed, f"执行率 {printed!r} is not a rate; it blocks FUNDS_RATE"
+            yield gap
             continue
         if (gap := missing(view, "FUNDS_RATE", inputs)) is not None:
             yield gap
@@ -76,11 +80,17 @@ def funds_score(view: FormView) -> Iterator[Finding]:
     if view.get("funds.weight") is None and view.get("funds.score") is None:
         return
     inputs = ["funds.weight", "funds.score"]
-    if (gap := missing(view, "FUNDS_SCORE", inputs)) is not None:
+    rates = [r for r in (p.parse(view.get("funds.rate")), _true_rate(view)) if r is not None]
+
+    def pinned(path: str) -> Optional[str]:
+        if path != "funds.score" or not rates:
+            return None
+        return p.fmt(p.dec(view.get("funds.weight")) * min(rates[0], Decimal(100)) / 100, 2)
+
+    if (gap := missing(view, "FUNDS_SCORE", inputs, pinned)) is not None:
         yield gap
         return
     weight, score_text = p.dec(view.get("funds.weight")), view.printed("funds.score") or ""
-    rates = [r for r in (p.parse(view.get("funds.rate")), _true_rate(view)) if r is not None]
     if not rates:
         return
     candidates = [weight * min(r, Decimal(100)) / 100 for r in rates]
@@ -104,8 +114,11 @@ def _true_rate(view: FormView) -> Optional[Decimal]:
 @form_check()
 def total_score(view: FormView) -> Iterator[Finding]:
     n = len(view.form.get("indicators") or [])
+    if n == 0:
+        yield unreadable(view, "TOTAL_SCORE", "indicators")
+        return
     scores = ["funds.score"] + [f"indicators[{i}].score" for i in range(n)]
-    if (gap := missing(view, "TOTAL_SCORE", ["total_score", *scores])) is not None:
+    if (gap := missing(view, "TOTAL_SCORE", ["total_score", *scores], lambda path: _balance(view, path, "total_score", scores))) is not None:
         yield gap
         return
     total = p.dec(view.get("total_score"))
@@ -120,11 +133,28 @@ def total_score(view: FormView) -> Iterator[Finding]:
         )
 
 
+def _balance(view: FormView, path: str, total_path: Optional[str], addends: list[str]) -> Optional[str]:
+    """The one value at `path` that makes `total` = sum(addends) (total 100 when `total_path` is None);
+    None when the indicator table itself is missing, since then nothing is pinned."""
+    if not view.form.get("indicators"):
+        return None
+    printed = [view.printed(a) for a in addends if a != path]
+    decimals = max((p.places(t) for t in printed), default=0)
+    others = sum((p.dec(view.get(a)) for a in addends if a != path), Decimal(0))
+    if path == total_path:
+        return p.fmt(others, decimals)
+    total = Decimal(100) if total_path is None else p.dec(view.get(total_path))
+    return p.fmt(total - others, max(decimals, p.places(view.printed(total_path)) if total_path else 0))
+
+
 @form_check()
 def weight_sum(view: FormView) -> Iterator[Finding]:
     n = len(view.form.get("indicators") or [])
+    if n == 0:
+        yield unreadable(view, "WEIGHT_SUM", "indicators")
+        return
     weights = ["funds.weight"] + [f"indicators[{i}].weight" for i in range(n)]
-    if (gap := missing(view, "WEIGHT_SUM", weights)) is not None:
+    if (gap := missing(view, "WEIGHT_SUM", weights, lambda path: _balance(view, path, None, weights))) is not None:
         yield gap
         return
     added = sum((p.dec(view.get(w)) for w in weights), Decimal(0))
@@ -137,6 +167,8 @@ def weight_sum(view: FormView) -> Iterator[Finding]:
 @form_check()
 def group_weight(view: FormView) -> Iterator[Finding]:
     indicators = view.form.get("indicators") or []
+    if not indicators:
+        return  # no indicator table was read: WEIGHT_SUM and TOTAL_SCORE already say so
     for group, points in (view.form.get("group_weights") or {}).items():
         members = [i for i, ind in enumerate(indicators) if ind.get("level1") == group]
         weights = [f"indicators[{i}].weight" for i in members]
