@@ -31,6 +31,7 @@ class Finding:
     bbox: Optional[list[float]] = None
     form: Optional[int] = field(default=None, compare=False)  # index into AuditRun.forms; not in the JSON
     blocks: tuple[str, ...] = field(default=(), compare=False)  # UNREADABLE_VALUE: the rules it stops
+    detail: str = field(default="", compare=False)  # UNREADABLE_VALUE: what is wrong with the value
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -19,7 +19,7 @@ from audit.values_units import (
 from extractor.normalize import key
 
 __all__ = [
-    "Value", "Deadline", "parse_value", "parse_target_parts", "is_met", "to_unit",
+    "Value", "Deadline", "parse_value", "parse_target_parts", "is_met", "to_unit", "says_not_done",
     "comparable_units", "convert", "normalise_unit", "is_unit", "is_money", "is_money_per_unit",
 ]
 
@@ -106,6 +106,8 @@ _SPLIT_RE = re.compile(r"[、;]|,(?!\d{3}(?!\d))|及|和|与|并")
 _NEGATIVE_RE = re.compile(
     r"未完成|尚未|未开展|未达到|未达标|未实现|未举办|未启动|未执行|未落实|未能|没有完成|"
     r"取消|不再开展|暂停|终止|停办")
+# Money handed back unspent: in an explanation, the project did not run ("资金已交回财政").
+_RETURNED_RE = re.compile(r"(?:资金|经费|款项|余额|结余)[^,。;]{0,6}(?:交回|退回|缴回|上缴|收回)|(?:交回|退回|缴回)(?:财政|国库)")
 _LATE_RE = re.compile(r"逾期|延期|延迟|推迟|滞后|超期|未按时|未按期|未及时|不及时|不按时")
 # "完成率85%" or "及时性" name a measure, not that the work was done.
 _DONE_RE = re.compile(r"(?:完成|按时|及时|如期|按期|准时|办结)(?!率|性|度|情况|数|值)")
@@ -251,6 +253,13 @@ def parse_value(text: Optional[str]) -> Value:
         whole = len(dates) == 1 and dates[0][1] == (0, len(s))
         return Value(raw=text, deadline=deadline, embedded=not whole, **flags)
     return Value(raw=text, deadline=deadline, **emb, **flags)
+
+
+def says_not_done(text: Optional[str]) -> bool:
+    """Whether running text (a 偏差原因分析 cell) says the work was not done: the words that make an
+    actual `negative` ("未完成", "尚未", "取消", "不再开展"), or the money was handed back."""
+    s = _normalise(text)
+    return bool(_NEGATIVE_RE.search(s) or _RETURNED_RE.search(s))
 
 
 def parse_target_parts(op: Optional[str], unit: Optional[str], value: Optional[str]) -> Value:

@@ -7,7 +7,7 @@ rule it blocks, and where an input was read with low confidence its finding says
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence, Union
 
 from audit.findings import Finding, FormView
 
@@ -73,16 +73,23 @@ def missing(
     return unreadable(view, rule, path, pinned(path) if pinned is not None and len(absent) == 1 else None)
 
 
-def unreadable(view: FormView, rule: str, path: str, expected: Optional[str] = None) -> Finding:
-    """UNREADABLE_VALUE for `path`, which `rule` needs; the engine merges those of one value."""
-    finding = view.finding("UNREADABLE_VALUE", "review", path, unreadable_message(path, [rule], expected), expected=expected)
-    finding.blocks = (rule,)
+def unreadable(
+    view: FormView, rules: Union[str, Sequence[str]], path: str, expected: Optional[str] = None,
+    detail: Optional[str] = None, found: Optional[str] = None, indicator: Optional[str] = None,
+) -> Finding:
+    """UNREADABLE_VALUE for `path`, which `rules` need; the engine merges those of one value.
+    `detail` says what is wrong with it (default: missing or unreadable)."""
+    blocks = (rules,) if isinstance(rules, str) else tuple(rules)
+    detail = detail or f"{path} is missing or unreadable"
+    finding = view.finding("UNREADABLE_VALUE", "review", path, unreadable_message(detail, blocks, expected),
+                           found=found, expected=expected, indicator=indicator)
+    finding.blocks, finding.detail = blocks, detail
     return finding
 
 
-def unreadable_message(path: str, rules: Iterable[str], expected: Optional[str]) -> str:
+def unreadable_message(detail: str, rules: Iterable[str], expected: Optional[str]) -> str:
     hint = f"; the other values make it {expected}" if expected is not None else ""
-    return f"{path} is missing or unreadable; it blocks {', '.join(rules)}{hint}"
+    return f"{detail}; it blocks {', '.join(rules)}{hint}"
 
 
 def merge_unreadable(findings: list[Finding]) -> list[Finding]:
@@ -101,7 +108,7 @@ def merge_unreadable(findings: list[Finding]) -> list[Finding]:
             continue
         seen.blocks += tuple(r for r in f.blocks if r not in seen.blocks)
         seen.expected = seen.expected if seen.expected is not None else f.expected
-        seen.message = unreadable_message(seen.field or "", seen.blocks, seen.expected)
+        seen.message = unreadable_message(seen.detail, seen.blocks, seen.expected)
     return out
 
 

@@ -52,9 +52,7 @@ def funds_rate(view: FormView) -> Iterator[Finding]:
         inputs = [f"funds.rows.{row}.adjusted", f"funds.rows.{row}.executed"]
         rate = p.parse(printed)
         if rate is None:
-            gap = unreadable(view, "FUNDS_RATE", rate_path)
-            gap.found, gap.message = printed, f"执行率 {printed!r} is not a rate; it blocks FUNDS_RATE"
-            yield gap
+            yield unreadable(view, "FUNDS_RATE", rate_path, detail=f"执行率 {printed!r} is not a rate", found=printed)
             continue
         if (gap := missing(view, "FUNDS_RATE", inputs)) is not None:
             yield gap
