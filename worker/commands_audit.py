@@ -1,0 +1,208 @@
+"""`formaudit audit` and `formaudit run`: read a batch, audit it as one, report.
+
+A batch is everything given to one command: documents are extracted, JSON written by
+`extract --out` (one object, a list of them, or one per line as `extract --json` prints) is read as
+it is. A file that cannot be read is named on stderr, kept in the report's notes, and the rest is
+still audited (exit 1). `run` writes each document's extraction beside the reports; JSON inputs are
+already extractions and are not copied. Table cells are dropped from results once read: rules need
+a table's page, not its cells, and a 10 000-form batch would otherwise hold millions of them.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional, TextIO
+
+from audit.config import AuditConfig
+from audit.engine import AuditRun, audit_results
+from audit.findings import SEVERITIES, Finding
+from audit.report import write_reports
+from audit.report.json_report import dump_json, totals
+from extractor.pipeline import INPUT_EXTENSIONS, extract_file
+from worker.commands_common import json_names, progress, report_errors
+from worker.settings import SettingsError, load_settings
+
+JSON_EXTENSIONS = frozenset({".json", ".jsonl"})
+KINDS = frozenset({"self_evaluation", "summary", "targets"})
+SHOWN_FINDINGS = 30  # lines of the plain summary; the reports list every finding
+REPORT_FILES = {"json": "findings.json", "html": "report.html", "xlsx": "report.xlsx", "csv": "findings.csv"}
+
+
+def run_audit(
+    paths: list[Path], config_path: Optional[Path], stdout: TextIO, stderr: TextIO, as_json: bool = False,
+    html: Optional[Path] = None, xlsx: Optional[Path] = None, csv: Optional[Path] = None,
+) -> int:
+    config = _config(config_path, stderr)
+    if config is None:
+        return 2
+    results, failed, said = load_batch(paths, stderr)
+    run = audit_results(results, config)
+    _say_messages(run, stderr, said)
+    if as_json:
+        dump_json(run, stdout)
+    else:
+        print_summary(run, stdout)
+    if _write(run, stderr, html=html, xlsx=xlsx, csv=csv) is None:
+        return 2
+    return 1 if failed else 0
+
+
+def run_all(paths: list[Path], out: Path, config_path: Optional[Path], stdout: TextIO, stderr: TextIO) -> int:
+    config = _config(config_path, stderr)
+    if config is None:
+        return 2
+    extracted = out / "extracted"
+    try:
+        extracted.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"formaudit: cannot create {extracted}: {exc.strerror or exc}", file=stderr)
+        return 2
+    results, failed, said = load_batch(paths, stderr, extracted, skip=out)
+    print(f"read {len(results)} file(s), {failed} failed; extractions in {extracted}", file=stdout)
+    run = audit_results(results, config)
+    _say_messages(run, stderr, said)
+    print_summary(run, stdout, shown=0)
+    reports = {kind: out / name for kind, name in REPORT_FILES.items()}
+    written = _write(run, stderr, **reports)
+    if written is None:
+        return 2
+    for path in written:
+        print(f"wrote {path}", file=stdout)
+    return 1 if failed else 0
+
+
+def _config(path: Optional[Path], stderr: TextIO) -> Optional[AuditConfig]:
+    try:
+        return load_settings(path).audit
+    except SettingsError as exc:
+        print(f"formaudit: {exc}", file=stderr)
+        return None
+
+
+def _write(run: AuditRun, stderr: TextIO, **paths: Optional[Path]) -> Optional[list[Path]]:
+    try:
+        return write_reports(run, **paths)
+    except OSError as exc:
+        print(f"formaudit: cannot write {exc.filename or 'a report'}: {exc.strerror or exc}", file=stderr)
+        return None
+
+
+def _say_messages(run: AuditRun, stderr: TextIO, said: set[str]) -> None:
+    """The audit's messages, less the input problems already named while the batch was read."""
+    for message in run.messages:
+        if message in said:
+            continue
+        hint = f" (looked for {', '.join(sorted(INPUT_EXTENSIONS | JSON_EXTENSIONS))})" if not run.results else ""
+        print(f"formaudit: {message}{hint}", file=stderr)
+
+
+def load_batch(
+    paths: list[Path], stderr: TextIO, extracted: Optional[Path] = None, skip: Optional[Path] = None,
+) -> tuple[list[dict[str, Any]], int, set[str]]:
+    """Every result of the batch, how many inputs could not be read, and the problems named on
+    stderr as they were met; `extracted`: write each document's extraction there as `extract --out`
+    would; `skip`: a folder directory walks leave out."""
+    results: list[dict[str, Any]] = []
+    said: set[str] = set()
+    for path in (p for p in paths if not p.exists()):
+        results.append(_failure(str(path), "NOT_FOUND", "no such file or directory"))
+    inputs = list(batch_inputs((p for p in paths if p.exists()), skip))
+    names = json_names(inputs)
+    for result in results:
+        said.update(report_errors(result["source"], result["errors"], stderr))
+    failed = len(results)
+    for n, path in enumerate(inputs, 1):
+        for data in _read(path):
+            said.update(report_errors(data.get("source") or str(path), data.get("errors") or [], stderr))
+            failed += data.get("status") == "failed"
+            if extracted is not None and path.suffix.lower() not in JSON_EXTENSIONS:
+                (extracted / names[path]).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+            results.append(_slim(data))
+        progress(n, len(inputs), stderr)
+    return results, failed, said
+
+
+def batch_inputs(paths: Iterable[Path], skip: Optional[Path] = None) -> Iterator[Path]:
+    """Files as given; directories walked (sorted) for documents and extracted JSON, leaving out
+    `skip`: `run` writes into its output folder, which may lie inside the folder it reads, and a
+    second run must not read the first one's extractions and reports as input."""
+    wanted = INPUT_EXTENSIONS | JSON_EXTENSIONS
+    skipped = skip.resolve() if skip is not None else None
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if child.suffix.lower() not in wanted or child.name.startswith("."):
+                    continue
+                if skipped is None or not child.resolve().is_relative_to(skipped):
+                    yield child
+        else:
+            yield path
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    if path.suffix.lower() not in JSON_EXTENSIONS:
+        return [extract_file(path).to_dict()]
+    try:
+        return _read_json(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        return [_failure(str(path), "UNREADABLE_FILE", f"cannot read: {getattr(exc, 'strerror', None) or exc}")]
+    except ValueError as exc:
+        return [_failure(str(path), "NOT_EXTRACTED_JSON", str(exc))]
+
+
+def _read_json(path: Path) -> list[dict[str, Any]]:
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        data = json.loads(text)
+        items = data if isinstance(data, list) else [data]
+    except json.JSONDecodeError as whole:
+        try:  # `extract --json` prints one object per line
+            items = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError:
+            raise ValueError(f"not valid JSON: {whole}") from None
+    if not items or not all(_is_result(item) for item in items):
+        raise ValueError('not the JSON of `formaudit extract` (an object with "source" and a "forms" list of forms)')
+    return items
+
+
+def _is_result(item: Any) -> bool:
+    return (isinstance(item, dict) and isinstance(item.get("source"), str) and isinstance(item.get("forms"), list)
+            and all(isinstance(f, dict) and f.get("kind") in KINDS for f in item["forms"]))
+
+
+def _failure(source: str, code: str, message: str) -> dict[str, Any]:
+    return {"source": source, "forms": [], "tables": [], "warnings": [], "status": "failed",
+            "errors": [{"code": code, "message": message, "page": None}]}
+
+
+def _slim(data: dict[str, Any]) -> dict[str, Any]:
+    tables = data.get("tables")
+    if isinstance(tables, list):
+        data["tables"] = [{k: v for k, v in t.items() if k != "cells"} if isinstance(t, dict) else t for t in tables]
+    return data
+
+
+def print_summary(run: AuditRun, stdout: TextIO, shown: int = SHOWN_FINDINGS) -> None:
+    """Counts by severity, the most frequent rules, then the first findings, most severe first."""
+    counts = totals(run.findings)
+    print(f"audited {len(run.results)} file(s), {len(run.forms)} form(s)", file=stdout)
+    by_severity = ", ".join(f"{n} {s}" for s, n in counts["severity"].items())
+    print(f"findings: {len(run.findings)} ({by_severity}); suppressed: {len(run.suppressed)}", file=stdout)
+    if counts["rule"]:
+        top = Counter(counts["rule"]).most_common(5)
+        print("top rules: " + ", ".join(f"{rule} {n}" for rule, n in top), file=stdout)
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    ordered = sorted(run.findings, key=lambda f: rank.get(f.severity, len(rank)))  # stable: reading order kept
+    for finding in ordered[:shown]:
+        print(_line(finding), file=stdout)
+    if 0 < shown < len(ordered):
+        print(f"… {len(ordered) - shown} more; --json, --html, --xlsx or --csv list them all", file=stdout)
+
+
+def _line(finding: Finding) -> str:
+    where = Path(finding.source).name if finding.source else "-"
+    if finding.page is not None:
+        where += f" p.{finding.page}"
+    subject = " / ".join(x for x in (finding.project, finding.indicator) if x) or "-"
+    return f"{finding.severity:<8} {finding.rule:<26} {where:<24} {subject}: {finding.message}"

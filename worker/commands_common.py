@@ -1,0 +1,30 @@
+"""What `extract`, `audit` and `run` share: naming output files, naming failures, progress."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, TextIO
+
+PROGRESS_FROM = 20  # batches larger than this report progress on stderr
+
+
+def report_errors(source: str, errors: Iterable[dict[str, Any]], stderr: TextIO) -> list[str]:
+    """One line per problem, `formaudit: a.pdf page 3: NEEDS_OCR: …`; the lines without the prefix,
+    which are the audit's run messages for the same problems (so they are not said twice)."""
+    said = []
+    for err in errors:
+        where = f" page {err['page']}" if err.get("page") is not None else ""
+        said.append(f"{source}{where}: {err.get('code')}: {err.get('message')}")
+        print(f"formaudit: {said[-1]}", file=stderr)
+    return said
+
+
+def json_names(inputs: list[Path]) -> dict[Path, str]:
+    """<stem>.json per input, with the suffix kept when two inputs share a stem (a.pdf and a.xlsx)."""
+    stems = Counter(p.stem for p in inputs)  # counted once: a per-file scan is quadratic on big batches
+    return {p: f"{p.name if stems[p.stem] > 1 else p.stem}.json" for p in inputs}
+
+
+def progress(n: int, total: int, stderr: TextIO) -> None:
+    if total > PROGRESS_FROM:
+        print(f"[{n}/{total}]", file=stderr)
