@@ -6,16 +6,19 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
+from extractor.archive import ARCHIVE_SUFFIXES, expand, is_archive
 from extractor.backends import detect_kind, load_backends
 from extractor.forms import Form
 from extractor.model import ErrorItem, Grid, InputError, Page
 from extractor.parser import parse_pages
 
-INPUT_EXTENSIONS = frozenset({".txt", ".text", ".csv", ".tsv", ".xlsx", ".docx", ".pdf"})
+DOCUMENT_EXTENSIONS = frozenset({".txt", ".text", ".csv", ".tsv", ".xlsx", ".docx", ".pdf"})
+INPUT_EXTENSIONS = DOCUMENT_EXTENSIONS | ARCHIVE_SUFFIXES
 
 
 @dataclass
@@ -59,6 +62,22 @@ def extract_file(path: Path, source: Optional[str] = None) -> ExtractResult:
         return result
     _collect(result, pages)
     return result
+
+
+def extract_path(path: Path) -> Iterator[ExtractResult]:
+    """The results of one input: a document gives one; a zip archive one per member, named
+    "batch.zip!dept/a.pdf", members it refuses included, as failed results with the reason."""
+    if not is_archive(path):
+        yield extract_file(path)
+        return
+    with tempfile.TemporaryDirectory(prefix="formaudit-") as work:
+        for member in expand(path, Path(work)):
+            if member.error is not None:
+                yield ExtractResult(source=member.name, errors=[ErrorItem(*member.error)])
+            else:
+                assert member.path is not None
+                yield extract_file(member.path, source=member.name)
+                member.path.unlink(missing_ok=True)  # a large archive must not hold all its members on disk
 
 
 def _collect(result: ExtractResult, pages: list[Page]) -> None:

@@ -104,3 +104,27 @@ def test_corrupt_archive_is_one_clear_error(tmp_path):
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     (member,) = expand(bad, tmp_path / "work")
     assert member.error[0] == "BAD_ARCHIVE" and member.name == str(bad)
+
+
+def test_an_archive_is_one_batch_for_audit_and_run(tmp_path):
+    import io
+    import json
+
+    from tests.conftest import seed
+    from worker.cli import main
+
+    archive = _zip(tmp_path / "upload.zip", {
+        "宁波/000.txt": seed("000").read_bytes(), "宁波/targets/001.txt": seed("001").read_bytes(),
+        "../escape.txt": b"evil", "broken.pdf": b"%PDF-1.7 nothing else",
+    })
+    out = tmp_path / "out"
+    code = main(["run", str(archive), "--out", str(out)])
+    assert code == 1  # two members could not be read; the rest was audited
+    report = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert report["files"] == 4
+    assert any(f["rule"] == "TARGET_CHANGED" for f in report["findings"]), "members of one archive are one batch"
+    assert any("UNSAFE_PATH" in m and "../escape.txt" in m for m in report["messages"])
+    written = sorted(p.relative_to(out / "extracted").as_posix() for p in (out / "extracted").rglob("*.json"))
+    assert written == ["upload/.._escape.txt.json", "upload/broken.pdf.json",
+                       "upload/宁波_000.txt.json", "upload/宁波_targets_001.txt.json"]
+    assert not (tmp_path / "escape.txt").exists()

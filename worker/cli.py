@@ -19,9 +19,9 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
-from extractor.pipeline import ExtractResult, extract_file, iter_inputs
+from extractor.pipeline import ExtractResult, extract_path, iter_inputs
 from worker.commands_audit import run_all, run_audit
-from worker.commands_common import json_names, progress, report_errors
+from worker.commands_common import json_names, output_name, progress, report_errors
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -79,21 +79,25 @@ def run_extract(paths: list[Path], as_json: bool, out: Optional[Path], stdout: T
     total = len(inputs)
     if not as_json:
         print(f"{'file':<48} {'kind':<9} {'status':<8} {'forms':>5} {'warn':>5}", file=stdout)
+    read = 0
     for n, path in enumerate(inputs, 1):
-        result = extract_file(path)
-        failed += result.status == "failed"
-        report_errors(result.source, (e.to_dict() for e in result.errors), stderr)
-        data = result.to_dict()
-        if out is not None:
-            (out / names[path]).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        if as_json:
-            print(json.dumps(data, ensure_ascii=False), file=stdout)
-        else:
-            print(_table_row(result), file=stdout)
+        for result in extract_path(path):
+            read += 1
+            failed += result.status == "failed"
+            report_errors(result.source, (e.to_dict() for e in result.errors), stderr)
+            data = result.to_dict()
+            if out is not None:
+                target = out / output_name(names[path], result.source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+            if as_json:
+                print(json.dumps(data, ensure_ascii=False), file=stdout)
+            else:
+                print(_table_row(result), file=stdout)
         if not as_json:
             progress(n, total, stderr)
     if not as_json:
-        print(f"{total} file(s), {total - failed + len(missing)} read, {failed} failed", file=stdout)
+        print(f"{read} file(s), {read - failed + len(missing)} read, {failed} failed", file=stdout)
     return 1 if failed else 0
 
 

@@ -19,8 +19,8 @@ from audit.engine import AuditRun, audit_results
 from audit.findings import SEVERITIES, Finding
 from audit.report import write_reports
 from audit.report.json_report import dump_json, totals
-from extractor.pipeline import INPUT_EXTENSIONS, extract_file
-from worker.commands_common import json_names, progress, report_errors
+from extractor.pipeline import INPUT_EXTENSIONS, extract_path
+from worker.commands_common import json_names, output_name, progress, report_errors
 from worker.settings import SettingsError, load_settings
 
 JSON_EXTENSIONS = frozenset({".json", ".jsonl"})
@@ -117,7 +117,9 @@ def load_batch(
             said.update(report_errors(data.get("source") or str(path), data.get("errors") or [], stderr))
             failed += data.get("status") == "failed"
             if extracted is not None and path.suffix.lower() not in JSON_EXTENSIONS:
-                (extracted / names[path]).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+                target = extracted / output_name(names[path], data["source"])
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
             results.append(_slim(data))
         progress(n, len(inputs), stderr)
     return results, failed, said
@@ -140,9 +142,9 @@ def batch_inputs(paths: Iterable[Path], skip: Optional[Path] = None) -> Iterator
             yield path
 
 
-def _read(path: Path) -> list[dict[str, Any]]:
+def _read(path: Path) -> Iterable[dict[str, Any]]:
     if path.suffix.lower() not in JSON_EXTENSIONS:
-        return [extract_file(path).to_dict()]
+        return (result.to_dict() for result in extract_path(path))
     try:
         return _read_json(path)
     except (OSError, UnicodeDecodeError) as exc:

@@ -28,3 +28,12 @@ def json_names(inputs: list[Path]) -> dict[Path, str]:
 def progress(n: int, total: int, stderr: TextIO) -> None:
     if total > PROGRESS_FROM:
         print(f"[{n}/{total}]", file=stderr)
+
+
+def output_name(name: str, source: str) -> str:
+    """Where an input's extraction is written: `name`, or for an archive's member
+    "<archive name>/<member path with / as _>.json", so members with equal names don't collide."""
+    _archive, bang, member = source.partition("!")
+    if not bang:
+        return name
+    return f"{name.removesuffix('.json')}/{member.replace('/', '_').replace('!', '_')}.json"
