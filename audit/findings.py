@@ -52,17 +52,22 @@ class FormView:
         self.index = index
         self.threshold = config.confidence_threshold
         self.cells: dict[str, dict[str, Any]] = form.get("cells") or {}
+        self._values: dict[str, Any] = {}  # rules read the same paths many times; forms don't change
 
     def get(self, path: str) -> Any:
         """The value at a JSON path such as "funds.rows.total.executed" or "indicators[3].score"."""
+        try:
+            return self._values[path]
+        except KeyError:
+            pass
         node: Any = self.form
-        for part in path.replace("]", "").split("."):
-            name, _, index = part.partition("[")
+        for name, index in _steps(path):
             node = node.get(name) if isinstance(node, dict) else None
-            if index and node is not None:
-                node = node[int(index)] if int(index) < len(node) else None
+            if index is not None and node is not None:
+                node = node[index] if index < len(node) else None
             if node is None:
-                return None
+                break
+        self._values[path] = node
         return node
 
     def printed(self, path: str) -> Optional[str]:
@@ -89,6 +94,19 @@ class FormView:
             field=field, found=found, expected=expected, message=message, bbox=cell.get("bbox"),
             form=self.index,
         )
+
+
+_STEPS: dict[str, tuple[tuple[str, Optional[int]], ...]] = {}
+
+
+def _steps(path: str) -> tuple[tuple[str, Optional[int]], ...]:
+    """A JSON path split into (key, list index) steps, once per distinct path: rules ask for the
+    same few hundred paths on every form of a batch."""
+    steps = _STEPS.get(path)
+    if steps is None:
+        parts = (part.partition("[") for part in path.replace("]", "").split("."))
+        steps = _STEPS[path] = tuple((name, int(index) if index else None) for name, _, index in parts)
+    return steps
 
 
 def _plain(value: Any) -> str:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Optional
 
 _NUM = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
+@lru_cache(maxsize=65536)  # printed figures repeat across a batch; Decimal is immutable
 def parse(text: Optional[str]) -> Optional[Decimal]:
     """A printed number or percent as Decimal ("1,563.92" → 1563.92, "90.90%" → 90.90); else None."""
     if text is None:
@@ -27,6 +29,7 @@ def parse(text: Optional[str]) -> Optional[Decimal]:
         return None
 
 
+@lru_cache(maxsize=65536)
 def places(text: Optional[str]) -> int:
     """Decimal places as printed: "9.09" → 2, "99%" → 0, "9.80" → 2."""
     d = parse(text)
@@ -52,6 +55,7 @@ def half_unit(decimals: int) -> Decimal:
     return Decimal(5).scaleb(-decimals - 1)
 
 
+@lru_cache(maxsize=65536)
 def dec(value: Optional[float]) -> Decimal:
     """A JSON number as Decimal via its shortest repr, so 0.1 stays 0.1; None counts 0."""
     return Decimal(repr(value)) if value is not None else Decimal(0)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from decimal import Decimal
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 from audit import precision as p
 from audit.findings import Finding, FormView
@@ -19,11 +20,25 @@ _BAND = re.compile(r"(\d+(?:\.\d+)?)\(含\)[-—~～至到](\d+(?:\.\d+)?)分?(?
 _BOTTOM = re.compile(r"(\d+(?:\.\d+)?)分以下(?:自评)?等级为([优良中差])")
 
 
+_SUBTOTALS = tuple((col, f"funds.rows.total.{col}", [f"funds.rows.{part}.{col}" for part in PARTS]) for col in COLUMNS)
+
+
+@lru_cache(maxsize=256)
+def _indicator_paths(field: str, n: int) -> tuple[str, ...]:
+    return tuple(f"indicators[{i}].{field}" for i in range(n))
+
+
+def _adds_up(total: Optional[float], addends: Iterable[Optional[float]]) -> bool:
+    """True when the figures add up exactly, which no printed precision can contradict: most
+    forms do, and they skip the Decimal work below."""
+    return total is not None and abs(total - sum(a or 0.0 for a in addends)) < 1e-9 * max(1.0, abs(total))
+
+
 @form_check()
 def funds_subtotal(view: FormView) -> Iterator[Finding]:
-    for col in COLUMNS:
-        total_path = f"funds.rows.total.{col}"
-        part_paths = [f"funds.rows.{part}.{col}" for part in PARTS]
+    for col, total_path, part_paths in _SUBTOTALS:
+        if _adds_up(view.get(total_path), (view.get(x) for x in part_paths)):
+            continue
         parts = [p.dec(view.get(x)) for x in part_paths]
         if view.get(total_path) is None:
             if col != "initial" and any(view.get(x) is not None for x in part_paths):
@@ -115,7 +130,9 @@ def total_score(view: FormView) -> Iterator[Finding]:
     if n == 0:
         yield unreadable(view, "TOTAL_SCORE", "indicators")
         return
-    scores = ["funds.score"] + [f"indicators[{i}].score" for i in range(n)]
+    scores = ["funds.score", *_indicator_paths("score", n)]
+    if all(view.get(s) is not None for s in scores) and _adds_up(view.get("total_score"), (view.get(s) for s in scores)):
+        return
     if (gap := missing(view, "TOTAL_SCORE", ["total_score", *scores], lambda path: _balance(view, path, "total_score", scores))) is not None:
         yield gap
         return
@@ -151,7 +168,7 @@ def weight_sum(view: FormView) -> Iterator[Finding]:
     if n == 0:
         yield unreadable(view, "WEIGHT_SUM", "indicators")
         return
-    weights = ["funds.weight"] + [f"indicators[{i}].weight" for i in range(n)]
+    weights = ["funds.weight", *_indicator_paths("weight", n)]
     if (gap := missing(view, "WEIGHT_SUM", weights, lambda path: _balance(view, path, None, weights))) is not None:
         yield gap
         return
@@ -212,6 +229,7 @@ def grade_band(view: FormView) -> Iterator[Finding]:
                            found=grade, expected=band)
 
 
+@lru_cache(maxsize=4096)  # a department prints the same note on every form
 def note_bands(note: Optional[str]) -> Optional[tuple[tuple[Decimal, str], ...]]:
     """Grade bands printed in the form's note ("总分90（含）-100分自评等级为优，…60分以下…为差")."""
     if not note:
