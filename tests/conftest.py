@@ -30,3 +30,20 @@ def seed_results() -> dict[str, dict]:
     from extractor.pipeline import extract_file
 
     return {p: extract_file(seed(p)).to_dict() for p in ("000", "001", "003")}
+
+
+@pytest.fixture(scope="session")
+def clean(seed_results) -> dict[str, dict]:
+    """The self-evaluation forms of seeds 000 and 003 by project: forms whose arithmetic closes."""
+    return {form["project"]: form for key in ("000", "003") for form in seed_results[key]["forms"]
+            if form["kind"] == "self_evaluation"}
+
+
+@pytest.fixture(scope="session")
+def seed_findings(seed_results) -> list[dict]:
+    """Seeds 000 + 001 audited together, and 003 alone, as issue 3's acceptance list asks."""
+    from audit.engine import audit_results
+
+    together = audit_results([seed_results["000"], seed_results["001"]]).findings
+    alone = audit_results([seed_results["003"]]).findings
+    return [f.to_dict() for f in [*together, *alone]]
