@@ -2,8 +2,8 @@
 # Installs what formaudit needs, once: Debian packages, then a virtual environment with the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# poppler-utils: pdf2image's rasteriser; fonts-droid-fallback + fonts-dejavu-core: CJK and Latin fonts embedded in sample PDFs
-APT_PACKAGES=(python3-venv poppler-utils fonts-droid-fallback fonts-dejavu-core)
+# poppler-utils: pdf2image's rasteriser; libgl1 + libglib2.0-0: OpenCV (pulled in by rapidocr); fonts-droid-fallback + fonts-dejavu-core: CJK and Latin fonts embedded in sample PDFs
+APT_PACKAGES=(python3-venv poppler-utils fonts-droid-fallback fonts-dejavu-core libgl1 libglib2.0-0)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

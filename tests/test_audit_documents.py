@@ -357,3 +357,18 @@ def test_ten_thousand_forms_are_matched_in_linear_time(seed_results):
     assert len(_of(findings, "TARGET_CHANGED")) == 370 * 8
     # The whole catalogue must audit 5000 forms/s; these rules take a small share of that.
     assert spent < 2.0, f"{spent:.2f} s for 10 000 forms"
+
+
+def test_the_same_documents_twice_are_no_duplicates(seed_results):
+    """One department's file sent as PDF and as xlsx: its two same-named projects stay two projects."""
+
+    again = copy.deepcopy(seed_results["000"])
+    again["source"] = "again.xlsx"
+    findings = audit_results([seed_results["000"], again]).findings
+    assert [f for f in findings if f.rule == "DUPLICATE_FORM"] == []
+    changed = copy.deepcopy(again)
+    form = next(f for f in changed["forms"] if f.get("project") == "杰出人才奖励经费")
+    form["funds"]["rows"]["total"]["executed"] = 999.0
+    form["cells"]["funds.rows.total.executed"]["text"] = "999.0"
+    dup = [f for f in audit_results([seed_results["000"], changed]).findings if f.rule == "DUPLICATE_FORM"]
+    assert [(f.project, f.found) for f in dup] == [("杰出人才奖励经费", "999.0")]

@@ -274,14 +274,18 @@ def _duplicates(batch: "Batch", forms: FormIndex) -> Iterator[Finding]:
             groups[(forms.dept[x], name, fv.form.get("year"), unit, forms.code[x])].append(fv)
     listed = _listed(batch)
     for (_dept, name, *_), views in groups.items():
+        # The same form twice (one file uploaded twice, or as PDF and xlsx) contradicts nothing:
+        # only distinct sets of figures count.
+        variants: dict[tuple[Any, ...], FormView] = {}
+        for fv in views:
+            variants.setdefault(tuple(_figure(fv, x) for x in _FIGURES), fv)
+        distinct = list(variants.values())
         # A summary or targets table listing the name as often: separate projects of one name.
-        if len(views) < 2 or listed[name] >= len(views):
+        if len(distinct) < 2 or listed[name] >= len(distinct):
             continue
-        first = views[0]
-        for fv in views[1:]:
-            path = next((x for x in _FIGURES if _figure(fv, x) != _figure(first, x)), None)
-            if path is None:
-                continue  # the same form twice (one file uploaded twice): nothing contradicts
+        first = distinct[0]
+        for fv in distinct[1:]:
+            path = next(x for x in _FIGURES if _figure(fv, x) != _figure(first, x))
             yield fv.finding(
                 "DUPLICATE_FORM", _severity("DUPLICATE_FORM", (fv, [path]), (first, [path])), path,
                 f"“{fv.form.get('project')}” also has a form in {first.source} "
