@@ -25,12 +25,16 @@ def of_rule(findings: list[dict], rule: str) -> list[dict]:
 def edit(form: dict, path: str, value: Any, text: Optional[str] = None) -> dict:
     """A copy with one value changed (and its printed text, as the extractor would record it)."""
     form = copy.deepcopy(form)
+    edit_in_place(form, path, value, text)
+    return form
+
+
+def edit_in_place(form: dict, path: str, value: Any, text: Optional[str] = None) -> None:
     node = form
     parts = path.replace("]", "").split(".")
     for part in parts[:-1]:
         name, _, index = part.partition("[")
         node = node[name][int(index)] if index else node[name]
     node[parts[-1]] = value
-    if path in form["cells"]:
+    if path in form.get("cells", {}):
         form["cells"][path]["text"] = text if text is not None else str(value)
-    return form

@@ -23,24 +23,13 @@ from audit.report.html_report import render_html
 from audit.report.xlsx_report import write_xlsx
 from audit.rules import CATALOGUE
 from extractor.pipeline import extract_file
+from tests.audit_support import edit_in_place as edit
 from tests.conftest import REPO
 
 PDF = REPO / "samples" / "docs" / "ningbo-2023.pdf"
 SPEC = REPO.parent / "shared" / "spec" / "AUDIT_RULES.md"
 FINDING_SCHEMA = json.loads((REPO / "audit" / "schema" / "finding.schema.json").read_text(encoding="utf-8"))
 EVIL = '<script>alert("x")</script>人才'
-
-
-def edit(form: dict, path: str, value, text: str | None = None) -> None:
-    """Change one value in place, and its printed text as the extractor would have recorded it."""
-    node = form
-    parts = path.replace("]", "").split(".")
-    for part in parts[:-1]:
-        name, _, index = part.partition("[")
-        node = node[name][int(index)] if index else node[name]
-    node[parts[-1]] = value
-    if path in form.get("cells", {}):
-        form["cells"][path]["text"] = text if text is not None else str(value)
 
 
 @pytest.fixture(scope="module")
