@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import re
+import shutil
+import subprocess
 import time
 
 import jsonschema
@@ -283,3 +285,20 @@ def test_reports_grow_linearly(broken, tmp_path):
 
     small, large = seconds(8), seconds(64)  # ~200 and ~1 700 forms
     assert large < small * 8 * 2.5  # 8× the forms; quadratic would be 64×
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed")
+def test_html_in_a_browser_counts_findings_errors_first(run, html, tmp_path):
+    """The filter script runs in a real browser: it counts the findings (not the value tables
+    inside them) and the table lists errors first."""
+    page = tmp_path / "report.html"
+    page.write_text(html, encoding="utf-8")
+    dom = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    ).stdout
+    n = len(run.findings)
+    assert f'id="f-count">{n} / {n}<' in dom
+    severities = re.findall(r'<tr data-severity="(\w+)"', dom)
+    rank = {"error": 0, "warning": 1, "review": 2, "info": 3}
+    assert severities == sorted(severities, key=rank.__getitem__) and severities[0] == "error"

@@ -102,10 +102,14 @@ def _findings(run: AuditRun, counts: dict[str, dict[str, int]], out: TextIO, cro
     heads = ("severity", "rule", "source", "department", "project", "indicator", "message")
     out.write('<table id="findings-table"><thead><tr>'
               + "".join(f"<th>{esc(labels.field(k))}</th>" for k in heads) + "</tr></thead><tbody>\n")
-    for finding in run.findings:
+    # Errors first: a reviewer works from what contradicts itself down to what is worth a glance.
+    for finding in sorted(run.findings, key=lambda f: _RANK.get(f.severity, len(_RANK))):
         crop = cropper.crop(finding.source, finding.page, finding.bbox) if cropper is not None else None
         out.write(_finding_row(finding, run, crop))
     out.write("</tbody></table>\n")
+
+
+_RANK = {"error": 0, "warning": 1, "review": 2, "info": 3}
 
 
 def _finding_row(finding: Finding, run: AuditRun, crop: Optional[bytes]) -> str:

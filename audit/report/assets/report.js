@@ -2,7 +2,8 @@
 (function () {
   "use strict";
   var ALL = "__all__";
-  var rows = Array.prototype.slice.call(document.querySelectorAll("#findings-table tbody tr"));
+  // direct rows only: each finding's details hold value tables of their own
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#findings-table > tbody > tr"));
   var sev = document.getElementById("f-severity");
   var rule = document.getElementById("f-rule");
   var dept = document.getElementById("f-department");
