@@ -17,7 +17,8 @@ from extractor.forms import Form
 from extractor.model import ErrorItem, Grid, InputError, Page
 from extractor.parser import parse_pages
 
-DOCUMENT_EXTENSIONS = frozenset({".txt", ".text", ".csv", ".tsv", ".xlsx", ".docx", ".pdf"})
+DOCUMENT_EXTENSIONS = frozenset({".txt", ".text", ".csv", ".tsv", ".xlsx", ".docx", ".pdf",
+                                 ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 INPUT_EXTENSIONS = DOCUMENT_EXTENSIONS | ARCHIVE_SUFFIXES
 
 

@@ -32,7 +32,9 @@ _BUILTIN_MODULES = (
     "extractor.backends.xlsx",
     "extractor.backends.docx",
     "extractor.backends.pdf",
+    "extractor.backends.image",
 )
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # PNG, JPEG, TIFF (both byte orders)
 
 
 def register(backend: Backend) -> Backend:
@@ -57,6 +59,8 @@ def detect_kind(path: Path) -> str:
         raise InputError("EMPTY_FILE", "the file is empty")
     if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
         return "pdf"
+    if head.startswith(IMAGE_MAGIC):
+        return "image"
     if head.startswith(b"PK\x03\x04"):
         return _office_kind(path)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -66,7 +70,7 @@ def detect_kind(path: Path) -> str:
         check_office_container(path, ".xlsx/.docx", "")
     if _looks_like_text(head):
         return "text"
-    raise InputError("UNSUPPORTED_FORMAT", "not a PDF, .xlsx, .docx or text export (binary content)")
+    raise InputError("UNSUPPORTED_FORMAT", "not a PDF, .xlsx, .docx, PNG/JPEG/TIFF image or text export (binary content)")
 
 
 def _office_kind(path: Path) -> str:
