@@ -1,0 +1,112 @@
+"""Symbols told by their shape, where the recogniser fails on them: pure functions on ink masks.
+
+PP-OCRv4 reads words well but a symbol standing alone badly: a cell holding only "—" comes
+back as 一, | or 1, a lone "≥" as "W" or "N", and at body-text size the bar of "≥" is often
+lost inside "≥90%". These symbols are made of straight bars, so their shape says what they are:
+
+- one solid thin bar                  → "—" (or "-" when short): blank amounts are printed so;
+- two equal thin bars close together  → "="  (二 has a short upper bar and a wide gap);
+- a chevron over a bar                → "≥" or "≤", by the side the chevron points to.
+
+Masks are boolean arrays cropped to the ink of one text line; `line_h` is the page's text-line
+height in pixels, which sets what "thin" and "close" mean.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+THIN = 0.3         # a bar is at most this many line heights thick
+SOLID = 0.6        # ... and its box at least this full of ink
+EQ_GAP = 0.4       # the two bars of "=" are at most this far apart (line heights)
+EQ_WIDTH = 0.8     # ... and the shorter at least this share of the longer
+BAR_SHARE = 0.7    # a row inked across this share of a glyph's width is a bar
+LONE_WIDTH = 1.5   # a single symbol is at most this many line heights wide
+
+
+def runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open runs of True in a 1-d array."""
+    idx = np.flatnonzero(flags)
+    if idx.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > 1)
+    starts = np.r_[idx[0], idx[breaks + 1]]
+    ends = np.r_[idx[breaks], idx[-1]] + 1
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def _tight(mask: np.ndarray) -> np.ndarray:
+    rows, cols = runs(mask.any(axis=1)), runs(mask.any(axis=0))
+    if not rows:
+        return mask[:0, :0]
+    return mask[rows[0][0]:rows[-1][1], cols[0][0]:cols[-1][1]]
+
+
+def _is_bar(mask: np.ndarray, line_h: float) -> bool:
+    h, w = mask.shape
+    return 0 < h <= max(2.0, THIN * line_h) and w >= 0.3 * line_h and mask.sum() >= SOLID * h * w
+
+
+def symbol(mask: np.ndarray, line_h: float) -> Optional[str]:
+    """The symbol a whole line's ink draws ("—", "-", "=", "≥", "≤"), or None for anything else."""
+    m = _tight(mask)
+    h, w = m.shape
+    if h == 0 or w > LONE_WIDTH * line_h or len(runs(m.any(axis=0))) != 1:
+        return None
+    bands = runs(m.any(axis=1))
+    if len(bands) == 1 and _is_bar(m, line_h):
+        return "—" if w >= 0.7 * line_h else "-"
+    if len(bands) == 2:
+        top, bottom = (_tight(m[a:b]) for a, b in bands)
+        gap = bands[1][0] - bands[0][1]
+        widths = sorted((top.shape[1], bottom.shape[1]))
+        if _is_bar(top, line_h) and _is_bar(bottom, line_h) and gap <= EQ_GAP * line_h \
+                and widths[0] >= EQ_WIDTH * widths[1]:
+            return "="
+    return _comparator(m, line_h)
+
+
+def _comparator(m: np.ndarray, line_h: float) -> Optional[str]:
+    """≥ or ≤: a bar in the lower third, and above it a chevron whose rows' ink drifts right
+    going down its upper half (pointing right, ≥) or left (≤)."""
+    if not has_bar_under(m):
+        return None
+    bands = runs(m.any(axis=1))
+    if len(bands) < 2:
+        return None  # the chevron must stand clear of the bar
+    chevron = m[bands[0][0]:bands[0][1]]
+    h, w = chevron.shape
+    if h < 0.3 * line_h or not chevron.any(axis=0)[: max(1, w // 4)].any() or w < 0.3 * line_h:
+        return None
+    xs = np.arange(w)
+    centres = [float((row * xs).sum() / row.sum()) for row in chevron[: max(2, h // 2)] if row.any()]
+    if len(centres) < 2:
+        return None
+    drift = centres[-1] - centres[0]
+    if abs(drift) < 0.2 * w:
+        return None
+    return "≥" if drift > 0 else "≤"
+
+
+def has_bar_under(mask: np.ndarray) -> bool:
+    """Whether the first glyph of `mask` (its first run of inked columns) has a row in its
+    lower third inked across most of its width: the bar of ≥/≤, which a plain >/< lacks
+    (its lower stroke only touches the bottom at one end)."""
+    cols = runs(mask.any(axis=0))
+    if not cols:
+        return False
+    a, b = cols[0]
+    glyph = _tight(mask[:, a:b])
+    h = glyph.shape[0]
+    lower = glyph[h - max(1, h // 3):]
+    return bool(lower.size) and int(lower.sum(axis=1).max()) >= BAR_SHARE * (b - a)
+
+
+def fix_comparator(text: str, mask: np.ndarray) -> str:
+    """A line read as starting with ">"/"<" whose first glyph has the bar is "≥"/"≤"."""
+    if text[:1] in (">", "＞") and has_bar_under(mask):
+        return "≥" + text[1:]
+    if text[:1] in ("<", "＜") and has_bar_under(mask):
+        return "≤" + text[1:]
+    return text

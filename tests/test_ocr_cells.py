@@ -1,0 +1,166 @@
+"""Cutting text lines out of cells, and symbols told by shape: pure image geometry, no model."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from extractor.model import Cell, Grid
+from extractor.scan import glyphs, ocr_cells
+
+H = 20  # line height used by the synthetic images, px
+
+
+def page(h: int = 200, w: int = 400) -> np.ndarray:
+    return np.full((h, w), 255, np.uint8)
+
+
+def glyph(img: np.ndarray, x: int, y: int, w: int = H, h: int = H) -> None:
+    """A stand-in for a glyph, inked exactly over x..x+w, y..y+h: a box with a bar across."""
+    for rows, cols in ((slice(y, y + h), slice(x, x + 2)), (slice(y, y + h), slice(x + w - 2, x + w)),
+                       (slice(y, y + 2), slice(x, x + w)), (slice(y + h - 2, y + h), slice(x, x + w)),
+                       (slice(y + h // 2 - 1, y + h // 2 + 1), slice(x, x + w))):
+        img[rows, cols] = 0
+
+
+def ink(img: np.ndarray) -> np.ndarray:
+    return img < 128
+
+
+def test_split_strokes_make_one_line_and_two_lines_stay_two():
+    # 二: two strokes with a gap inside one line height; then a real second line below
+    runs = [(10, 14), (22, 26), (40, 60)]
+    assert ocr_cells.merge_runs(runs, H) == [(10, 26), (40, 60)]
+
+
+def test_cells_give_one_cut_per_line_in_reading_order():
+    img = page()
+    for i in range(4):
+        glyph(img, 20 + i * 24, 20)
+    glyph(img, 20, 50)
+    cv2.line(img, (30, 110), (52, 110), 0, 2)  # a dash in a second box
+    cuts = ocr_cells.cut_lines(ink(img), [(10, 10, 200, 90), (10, 95, 200, 130)], H)
+    assert [(c.owner, c.symbol) for c in cuts] == [(0, None), (0, None), (1, "—")]
+    assert cuts[0].box == (20, 20, 20 + 3 * 24 + H, 20 + H)
+    assert cuts[0].pieces == [(20, 20 + 3 * 24 + H)]
+    assert cuts[2].pieces == []  # a symbol never goes to the recogniser
+
+
+def test_dust_is_not_a_line():
+    img = page()
+    img[50, 50] = 0
+    img[80:82, 60:62] = 0
+    assert ocr_cells.cut_lines(ink(img), [(0, 0, 400, 200)], H) == []
+
+
+def test_long_lines_are_cut_between_glyphs_into_model_sized_pieces():
+    img = page(60, 1200)
+    xs = list(range(10, 1150, 23))
+    for x in xs:
+        glyph(img, x, 20)
+    cut, = ocr_cells.cut_lines(ink(img), [(0, 0, 1200, 60)], H)
+    limit = ocr_cells.MAX_RATIO * ocr_cells._crop_height(cut, H)
+    assert len(cut.pieces) > 1
+    assert cut.pieces[0][0] == xs[0] and cut.pieces[-1][1] == xs[-1] + H
+    starts = set(xs)
+    for left, right in cut.pieces:
+        assert right - left <= limit
+        assert left in starts  # every piece starts on a glyph, none inside one
+
+
+def test_a_glyph_made_of_strokes_is_not_cut_apart():
+    # pairs of thin strokes 6 px apart (a radical and its body) must stay in one piece
+    cols = [(x, x + 4) for start in range(0, 2000, 24) for x in (start, start + 10)]
+    boxes = ocr_cells._glyph_boxes(cols, H)
+    assert all(b - a <= ocr_cells.GLYPH_WIDTH * H for a, b in boxes)
+    assert len(boxes) == len(cols) // 2
+
+
+def test_crops_hold_only_the_pieces_own_ink():
+    img = page(60, 300)
+    glyph(img, 20, 20)
+    glyph(img, 44, 20)
+    cut = ocr_cells.LineCut(0, (20, 20, 44 + H, 20 + H), [(20, 20 + H), (44, 44 + H)])
+    first, second = ocr_cells.crops(img, [cut], H)
+    pad = round(ocr_cells.PAD_X * H)
+    assert first.shape == (round(ocr_cells._crop_height(cut, H)), H + 2 * pad)
+    assert (first[:, :pad] == 255).all() and (first[:, -pad:] == 255).all()  # no sliver of the next glyph
+    assert (second < 128).sum() == (img[20:40, 44:64] < 128).sum()
+
+
+def test_overflow_from_the_next_cell_is_dropped_but_a_glyph_at_the_border_stays():
+    img = page(60, 300)
+    for x in (110, 134):
+        glyph(img, x, 20)
+    # the cell spans x 100..200; a glyph of the left neighbour overflows 3 px into it
+    glyph(img, 83, 20)
+    cols = ocr_cells.row_runs(ink(img)[20:40, 100:200], axis=0)
+    kept = ocr_cells._trim_edges(cols, ink(img), (100, 10, 200, 50), (20, 40), H)
+    assert kept[0][0] == 10 and len(kept) == len(cols) - 1
+    # the same sliver with nothing beyond the border is a glyph of this cell
+    img[:, 80:100] = 255
+    cols = ocr_cells.row_runs(ink(img)[20:40, 100:200], axis=0)
+    assert ocr_cells._trim_edges(cols, ink(img), (100, 10, 200, 50), (20, 40), H) == cols
+
+
+def test_rulings_are_taken_out_of_the_ink_and_the_gray():
+    img = page()
+    cv2.line(img, (0, 100), (399, 100), 0, 2)
+    cv2.line(img, (200, 0), (200, 199), 0, 2)
+    glyph(img, 20, 20)
+    pi = ocr_cells.PageInk(img, 200)
+    assert not pi.text[95:106, :].any() and not pi.text[:, 195:206].any()
+    assert (pi.gray[100, :] == 255).all()
+    assert pi.text[20:40, 20:40].any()
+
+
+def test_line_height_is_the_typical_text_line():
+    img = page()
+    for y in (10, 40, 70, 100):
+        glyph(img, 20, y, 60, 18)
+    cv2.line(img, (20, 150), (60, 150), 0, 2)  # a dash must not pull the estimate down
+    assert ocr_cells.line_height(ink(img), [(0, 0, 400, 200)], 200) == 18
+    assert ocr_cells.line_height(ink(page()), [(0, 0, 400, 200)], 144) == ocr_cells.DEFAULT_LINE_PT * 2
+
+
+def test_fix_cells_keeps_the_raw_text():
+    cells = [Cell(0, 0, "l2"), Cell(0, 1, "项目名称"), Cell(0, 2, "一")]
+    grid = Grid(page=1, cells=cells, n_rows=1, n_cols=3)
+    changed = ocr_cells.fix_cells([grid])
+    assert [c.text for c in cells] == ["12", "项目名称", "—"]
+    assert [(c.col, raw) for c, raw in changed] == [(0, "l2"), (2, "一")]
+
+
+# ---- symbols ------------------------------------------------------------------------------------
+
+def draw(kind: str) -> np.ndarray:
+    img = page(60, 60)
+    if kind in ("—", "-"):
+        cv2.line(img, (10, 30), (10 + (18 if kind == "—" else 7), 30), 0, 2)
+    elif kind == "=":
+        cv2.line(img, (10, 26), (28, 26), 0, 2)
+        cv2.line(img, (10, 33), (28, 33), 0, 2)
+    elif kind == "二":  # short upper bar, wide gap
+        cv2.line(img, (14, 20), (26, 20), 0, 2)
+        cv2.line(img, (10, 38), (30, 38), 0, 2)
+    elif kind in ("≥", ">", "≤", "<"):
+        tip, back = (28, 10) if kind in ("≥", ">") else (10, 28)
+        cv2.line(img, (back, 14), (tip, 22), 0, 2)
+        cv2.line(img, (tip, 22), (back, 30), 0, 2)
+        if kind in ("≥", "≤"):
+            cv2.line(img, (10, 36), (28, 36), 0, 2)
+    return img < 128
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("—", "—"), ("-", "-"), ("=", "="), ("≥", "≥"), ("≤", "≤"), (">", None), ("<", None), ("二", None),
+])
+def test_symbols_told_by_shape(kind, expected):
+    assert glyphs.symbol(draw(kind), H) == expected
+
+
+def test_a_lost_bar_is_put_back_only_where_it_is_drawn():
+    assert glyphs.fix_comparator(">90%", draw("≥")) == "≥90%"
+    assert glyphs.fix_comparator("<5", draw("≤")) == "≤5"
+    assert glyphs.fix_comparator(">90%", draw(">")) == ">90%"
+    assert glyphs.fix_comparator("90%", draw("≥")) == "90%"

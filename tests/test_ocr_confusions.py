@@ -1,0 +1,105 @@
+"""Role-aware normalisation of OCR confusions: what is fixed, and what is never touched."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extractor.normalize import is_blank, is_number, is_rate, parse_number
+from extractor.ocr.confusions import ROLES, fix, fix_brackets, fix_cell, fix_number, fix_rate, fix_target
+
+
+@pytest.mark.parametrize("raw, fixed", [
+    ("l2", "12"), ("1O0.5", "100.5"), ("1，563。92", "1,563.92"), ("12·5", "12.5"), ("〇", "〇"),
+    ("１２３", "123"), ("I0", "10"), ("-l2", "-12"), ("一", "—"), ("一一", "——"),
+])
+def test_fix_number(raw, fixed):
+    got, changed = fix_number(raw)
+    assert got == fixed
+    assert changed == (raw != fixed)
+
+
+@pytest.mark.parametrize("raw", ["l2号楼", "lO", "O", "ISO9001", "完成10名，并按时", "12,5万", "—", "", "  "])
+def test_fix_number_leaves_what_is_not_a_number(raw):
+    assert fix_number(raw) == (raw, False)
+
+
+def test_fixed_numbers_parse():
+    for raw in ("l2", "1O0.5", "1，563。92", "一"):
+        fixed, _ = fix_number(raw)
+        assert is_number(fixed) or is_blank(fixed)
+    assert parse_number(fix_number("1，563。92")[0]) == 1563.92
+
+
+@pytest.mark.parametrize("raw, fixed", [("1O0%", "100%"), ("100％", "100%"), ("9·5%", "9.5%"), ("l00 %", "100%")])
+def test_fix_rate(raw, fixed):
+    assert fix_rate(raw) == (fixed, True)
+    assert is_rate(fixed)
+
+
+@pytest.mark.parametrize("raw", ["100%", "优", "约100%", "百分之百"])
+def test_fix_rate_leaves_the_rest(raw):
+    assert fix_rate(raw) == (raw, False)
+
+
+@pytest.mark.parametrize("raw, fixed", [
+    ("》=90%", "≥90%"), ("≥9O％", "≥90%"), ("》＝9O%", "≥90%"), ("≧95", "≥95"), (">=95", "≥95"),
+    ("《=30(分钟)", "≤30(分钟)"), ("l0个", "10个"), ("≥l", "≥1"), ("=1↑", "=1个"),
+    ("300-4O0(人)", "300-400(人)"), ("≥ 9O%", "≥ 90%"),
+])
+def test_fix_target(raw, fixed):
+    assert fix_target(raw) == (fixed, True)
+
+
+@pytest.mark.parametrize("raw", [
+    "8个左右", "有效提升", "按时拨付", ">90%", "PM2.5≤35", "ISO9001认证", "lO个", "≥20(万页)", "=6人", "I类",
+])
+def test_fix_target_leaves_words_units_and_plain_comparators(raw):
+    assert fix_target(raw) == (raw, False)
+
+
+@pytest.mark.parametrize("raw, fixed", [
+    ("l2", "12"), ("1O0%", "100%"), ("》=90%", "≥90%"), ("一", "—"),
+    ("人才工作信息化建设（教学视频)", "人才工作信息化建设（教学视频）"), ("县(市）", "县（市）"),
+    ("领导干部“2+X\"专题", "领导干部“2+X”专题"),
+])
+def test_fix_cell_by_shape(raw, fixed):
+    assert fix_cell(raw) == (fixed, True)
+
+
+@pytest.mark.parametrize("raw", [
+    "l2号楼", "l0个", "完成杰出人才评选10名，并按时发放人才经费。", "≥20(万页)", "say \"hi\"", "二", "O",
+])
+def test_fix_cell_never_guesses_a_role(raw):
+    # "l0个" is "10个" in a target column, but a cell of unknown role keeps it
+    assert fix_cell(raw) == (raw, False)
+
+
+def test_brackets_of_one_width_stay():
+    assert fix_brackets("（a）(b)") == ("（a）(b)", False)
+    assert fix_brackets("（未闭合") == ("（未闭合", False)
+
+
+def test_roles_by_name():
+    assert set(ROLES) == {"number", "rate", "target"}
+    assert fix("l2", "number") == ("12", True)
+    with pytest.raises(KeyError):
+        fix("l2", "amount")
+
+
+_text = st.text(alphabet="0123456789OlI.,，。·%％≥》=一个人项目（）()“\" ", max_size=12)
+
+
+@given(_text)
+def test_fixers_are_idempotent_and_honest(raw):
+    for fixer in (fix_number, fix_rate, fix_target, fix_cell):
+        once, changed = fixer(raw)
+        assert fixer(once)[0] == once
+        if not changed:
+            assert once == raw
+
+
+@given(st.text(alphabet="项目名称经费完成情况按时拨付不断提升有效", max_size=20))
+def test_chinese_text_is_never_touched(raw):
+    for fixer in (fix_number, fix_rate, fix_target, fix_cell):
+        assert fixer(raw) == (raw, False)
