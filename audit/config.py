@@ -1,6 +1,6 @@
 """What a reviewer may tune about the audit: thresholds, grade bands and suppressions.
 
-The defaults are the conventions of AUDIT_RULES.md; `audit/defaults.toml` documents every field
+The defaults are the conventions of AUDIT_RULES.md; `worker/defaults.toml` documents every field
 with the same values, and a test keeps the two equal.
 """
 from __future__ import annotations

@@ -15,7 +15,10 @@ from extractor.archive import ARCHIVE_SUFFIXES, expand, is_archive
 from extractor.backends import detect_kind, load_backends
 from extractor.forms import Form
 from extractor.model import ErrorItem, Grid, InputError, Page
+from extractor.ocr import OcrUnavailable
 from extractor.parser import parse_pages
+from extractor.scan.options import ScanOptions
+from extractor.scan.stage import scan_pages, wants_scan
 
 DOCUMENT_EXTENSIONS = frozenset({".txt", ".text", ".csv", ".tsv", ".xlsx", ".docx", ".pdf",
                                  ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
@@ -48,13 +51,18 @@ class ExtractResult:
         }
 
 
-def extract_file(path: Path, source: Optional[str] = None) -> ExtractResult:
+def extract_file(path: Path, source: Optional[str] = None, scan: ScanOptions = ScanOptions()) -> ExtractResult:
     result = ExtractResult(source=source or str(path))
     try:
         result.sha256 = _sha256(path)
         backend = load_backends()[detect_kind(path)]
         pages = backend.load(path)
         result.input_kind = getattr(backend, "input_kind", lambda p: backend.kind)(pages)
+        if any(wants_scan(p) for p in pages):
+            scan_pages(path, pages, scan)
+    except OcrUnavailable as exc:
+        result.errors.append(ErrorItem("OCR_UNAVAILABLE", str(exc)))
+        return result
     except InputError as exc:
         result.errors.append(ErrorItem(exc.code, exc.message, exc.page))
         return result
@@ -65,11 +73,11 @@ def extract_file(path: Path, source: Optional[str] = None) -> ExtractResult:
     return result
 
 
-def extract_path(path: Path) -> Iterator[ExtractResult]:
+def extract_path(path: Path, scan: ScanOptions = ScanOptions()) -> Iterator[ExtractResult]:
     """The results of one input: a document gives one; a zip archive one per member, named
     "batch.zip!dept/a.pdf", members it refuses included, as failed results with the reason."""
     if not is_archive(path):
-        yield extract_file(path)
+        yield extract_file(path, scan=scan)
         return
     with tempfile.TemporaryDirectory(prefix="formaudit-") as work:
         for member in expand(path, Path(work)):
@@ -77,7 +85,7 @@ def extract_path(path: Path) -> Iterator[ExtractResult]:
                 yield ExtractResult(source=member.name, errors=[ErrorItem(*member.error)])
             else:
                 assert member.path is not None
-                yield extract_file(member.path, source=member.name)
+                yield extract_file(member.path, source=member.name, scan=scan)
                 member.path.unlink(missing_ok=True)  # a large archive must not hold all its members on disk
 
 

@@ -9,22 +9,25 @@ import pytest
 
 from audit.config import AuditConfig
 from audit.engine import audit_results
+from extractor.scan.options import ScanOptions
 from worker.settings import SettingsError, load_settings
 
-DEFAULTS = Path(__file__).resolve().parents[1] / "audit" / "defaults.toml"
+DEFAULTS = Path(__file__).resolve().parents[1] / "worker" / "defaults.toml"
 
 
 def test_documented_defaults_equal_the_built_in_ones():
-    documented = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))["audit"]
+    documented = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))
     built_in = AuditConfig().model_dump()
-    assert {k: v for k, v in built_in.items() if k != "suppress"} == documented
-    assert load_settings(DEFAULTS).audit == AuditConfig()
+    assert {k: v for k, v in built_in.items() if k != "suppress"} == documented["audit"]
+    scan = ScanOptions().model_dump()
+    assert {k: v for k, v in scan.items() if v is not None} == documented["scan"]
+    assert load_settings(DEFAULTS).audit == AuditConfig() and load_settings(DEFAULTS).scan == ScanOptions()
 
 
 def test_every_key_of_the_config_is_documented():
     text = DEFAULTS.read_text(encoding="utf-8")
-    for name in AuditConfig.model_fields:
-        assert name in text, f"{name} is not documented in audit/defaults.toml"
+    for name in [*AuditConfig.model_fields, *ScanOptions.model_fields]:
+        assert name in text, f"{name} is not documented in worker/defaults.toml"
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -2,7 +2,9 @@
 registry and the optional PaddleOCR engine's error paths (no model needed)."""
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import re
 
 import pytest
 
@@ -10,7 +12,7 @@ from extractor import geometry
 from extractor.model import Page
 from extractor.normalize import is_number, key
 from extractor.ocr import ENGINES, OcrUnavailable, default_threads, get_engine
-from extractor.ocr.paddle import ENV_MODEL_DIR, PaddleEngine, model_paths
+from extractor.ocr.paddle import SETTING, PaddleEngine, model_paths
 from extractor.parser import parse_pages
 from extractor.scan import ocr_cells
 from tests.ocr_pages import DPI, blank_grids, render, text_pages, truth
@@ -134,13 +136,7 @@ def test_unknown_engine():
     assert set(ENGINES) == {"rapid", "paddle"}
 
 
-def test_threads(monkeypatch):
-    monkeypatch.setenv("FORMAUDIT_OCR_THREADS", "3")
-    assert default_threads() == 3
-    monkeypatch.setenv("FORMAUDIT_OCR_THREADS", "many")
-    with pytest.raises(OcrUnavailable, match="not a whole number"):
-        default_threads()
-    monkeypatch.delenv("FORMAUDIT_OCR_THREADS")
+def test_threads_default_to_the_cores_up_to_two():
     assert 1 <= default_threads() <= 2
 
 
@@ -157,9 +153,8 @@ def models(root, det="onnx", rec="onnx", cls=None):
     return root
 
 
-def test_paddle_needs_a_model_directory(monkeypatch, tmp_path):
-    monkeypatch.delenv(ENV_MODEL_DIR, raising=False)
-    with pytest.raises(OcrUnavailable, match=ENV_MODEL_DIR):
+def test_paddle_needs_a_model_directory(tmp_path):
+    with pytest.raises(OcrUnavailable, match=re.escape(SETTING)):
         model_paths()
     with pytest.raises(OcrUnavailable, match="does not exist"):
         model_paths(tmp_path / "nowhere")
@@ -167,7 +162,7 @@ def test_paddle_needs_a_model_directory(monkeypatch, tmp_path):
         model_paths(models(tmp_path, rec=None))
 
 
-def test_paddle_model_formats(monkeypatch, tmp_path):
+def test_paddle_model_formats(tmp_path):
     onnx = models(tmp_path / "a")
     kwargs = model_paths(onnx)
     assert kwargs["use_onnx"] is True
@@ -175,8 +170,7 @@ def test_paddle_model_formats(monkeypatch, tmp_path):
     assert kwargs["cls_model_dir"] == kwargs["det_model_dir"]  # no classifier: never loaded
     paddle = models(tmp_path / "b", det="paddle", rec="paddle", cls="paddle")
     (paddle / "rec" / "dict.txt").write_text("一\n二\n", encoding="utf-8")
-    monkeypatch.setenv(ENV_MODEL_DIR, str(paddle))
-    kwargs = model_paths()
+    kwargs = model_paths(str(paddle))
     assert kwargs["use_onnx"] is False and kwargs["rec_model_dir"] == str(paddle / "rec")
     assert kwargs["cls_model_dir"] == str(paddle / "cls")
     assert kwargs["rec_char_dict_path"] == str(paddle / "rec" / "dict.txt")
@@ -188,7 +182,7 @@ def test_paddle_model_formats(monkeypatch, tmp_path):
 def test_paddle_missing_package_says_how_to_install(tmp_path):
     with pytest.raises(OcrUnavailable, match=r"paddleocr is not installed: pip install 'formaudit\[paddle\]'"):
         PaddleEngine(model_dir=str(models(tmp_path)))
-    with pytest.raises(OcrUnavailable, match=ENV_MODEL_DIR):
+    with pytest.raises(OcrUnavailable, match=re.escape(SETTING)):
         get_engine("paddle", model_dir="")
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
 from extractor.pipeline import ExtractResult, extract_path, iter_inputs
-from worker.commands_audit import run_all, run_audit
+from worker.commands_audit import read_settings, run_all, run_audit
 from worker.commands_common import json_names, output_name, progress, report_errors
 
 
@@ -31,6 +31,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     extract.add_argument("paths", nargs="+", type=Path, metavar="FILE|DIR")
     extract.add_argument("--json", action="store_true", help="print one JSON object per file (one per line)")
     extract.add_argument("--out", type=Path, metavar="DIR", help="write <name>.json per file into DIR")
+    _config_option(extract)
     audit = commands.add_parser("audit", help="audit documents (or `extract --out` JSON) as one batch")
     audit.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                        help="documents, directories, or JSON files written by `extract --out`")
@@ -59,15 +60,19 @@ def _dispatch(args: argparse.Namespace) -> int:
                          html=args.html, xlsx=args.xlsx, csv=args.csv)
     if args.command == "run":
         return run_all(args.paths, args.out, args.config, sys.stdout, sys.stderr)
-    return run_extract(args.paths, args.json, args.out, sys.stdout, sys.stderr)
+    return run_extract(args.paths, args.json, args.out, sys.stdout, sys.stderr, args.config)
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="TOML settings (see audit/defaults.toml); FORMAUDIT_* variables override it")
+                        help="TOML settings (see worker/defaults.toml); FORMAUDIT_* variables override it")
 
 
-def run_extract(paths: list[Path], as_json: bool, out: Optional[Path], stdout: TextIO, stderr: TextIO) -> int:
+def run_extract(paths: list[Path], as_json: bool, out: Optional[Path], stdout: TextIO, stderr: TextIO,
+                config: Optional[Path] = None) -> int:
+    settings = read_settings(config, stderr)
+    if settings is None:
+        return 2
     missing = [p for p in paths if not p.exists()]
     for path in missing:
         print(f"formaudit: {path}: no such file or directory", file=stderr)
@@ -81,7 +86,7 @@ def run_extract(paths: list[Path], as_json: bool, out: Optional[Path], stdout: T
         print(f"{'file':<48} {'kind':<9} {'status':<8} {'forms':>5} {'warn':>5}", file=stdout)
     read = 0
     for n, path in enumerate(inputs, 1):
-        for result in extract_path(path):
+        for result in extract_path(path, settings.scan):
             read += 1
             failed += result.status == "failed"
             report_errors(result.source, (e.to_dict() for e in result.errors), stderr)

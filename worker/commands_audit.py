@@ -14,14 +14,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, TextIO
 
-from audit.config import AuditConfig
 from audit.engine import AuditRun, audit_results
 from audit.findings import SEVERITIES, Finding
 from audit.report import write_reports
 from audit.report.json_report import dump_json, totals
 from extractor.pipeline import INPUT_EXTENSIONS, extract_path
 from worker.commands_common import json_names, output_name, progress, report_errors
-from worker.settings import SettingsError, load_settings
+from extractor.scan.options import ScanOptions
+from worker.settings import Settings, SettingsError, load_settings
 
 JSON_EXTENSIONS = frozenset({".json", ".jsonl"})
 KINDS = frozenset({"self_evaluation", "summary", "targets"})
@@ -33,11 +33,11 @@ def run_audit(
     paths: list[Path], config_path: Optional[Path], stdout: TextIO, stderr: TextIO, as_json: bool = False,
     html: Optional[Path] = None, xlsx: Optional[Path] = None, csv: Optional[Path] = None,
 ) -> int:
-    config = _config(config_path, stderr)
-    if config is None:
+    settings = read_settings(config_path, stderr)
+    if settings is None:
         return 2
-    results, failed, said = load_batch(paths, stderr)
-    run = audit_results(results, config)
+    results, failed, said = load_batch(paths, stderr, scan=settings.scan)
+    run = audit_results(results, settings.audit)
     _say_messages(run, stderr, said)
     if as_json:
         dump_json(run, stdout)
@@ -49,8 +49,8 @@ def run_audit(
 
 
 def run_all(paths: list[Path], out: Path, config_path: Optional[Path], stdout: TextIO, stderr: TextIO) -> int:
-    config = _config(config_path, stderr)
-    if config is None:
+    settings = read_settings(config_path, stderr)
+    if settings is None:
         return 2
     extracted = out / "extracted"
     try:
@@ -58,9 +58,9 @@ def run_all(paths: list[Path], out: Path, config_path: Optional[Path], stdout: T
     except OSError as exc:
         print(f"formaudit: cannot create {extracted}: {exc.strerror or exc}", file=stderr)
         return 2
-    results, failed, said = load_batch(paths, stderr, extracted, skip=out)
+    results, failed, said = load_batch(paths, stderr, extracted, skip=out, scan=settings.scan)
     print(f"read {len(results)} file(s), {failed} failed; extractions in {extracted}", file=stdout)
-    run = audit_results(results, config)
+    run = audit_results(results, settings.audit)
     _say_messages(run, stderr, said)
     print_summary(run, stdout, shown=0)
     reports = {kind: out / name for kind, name in REPORT_FILES.items()}
@@ -72,9 +72,10 @@ def run_all(paths: list[Path], out: Path, config_path: Optional[Path], stdout: T
     return 1 if failed else 0
 
 
-def _config(path: Optional[Path], stderr: TextIO) -> Optional[AuditConfig]:
+def read_settings(path: Optional[Path], stderr: TextIO) -> Optional[Settings]:
+    """The settings, or None once their problem is said on stderr (the command exits 2)."""
     try:
-        return load_settings(path).audit
+        return load_settings(path)
     except SettingsError as exc:
         print(f"formaudit: {exc}", file=stderr)
         return None
@@ -99,6 +100,7 @@ def _say_messages(run: AuditRun, stderr: TextIO, said: set[str]) -> None:
 
 def load_batch(
     paths: list[Path], stderr: TextIO, extracted: Optional[Path] = None, skip: Optional[Path] = None,
+    scan: ScanOptions = ScanOptions(),
 ) -> tuple[list[dict[str, Any]], int, set[str]]:
     """Every result of the batch, how many inputs could not be read, and the problems named on
     stderr as they were met; `extracted`: write each document's extraction there as `extract --out`
@@ -113,7 +115,7 @@ def load_batch(
         said.update(report_errors(result["source"], result["errors"], stderr))
     failed = len(results)
     for n, path in enumerate(inputs, 1):
-        for data in _read(path):
+        for data in _read(path, scan):
             said.update(report_errors(data.get("source") or str(path), data.get("errors") or [], stderr))
             failed += data.get("status") == "failed"
             if extracted is not None and path.suffix.lower() not in JSON_EXTENSIONS:
@@ -142,9 +144,9 @@ def batch_inputs(paths: Iterable[Path], skip: Optional[Path] = None) -> Iterator
             yield path
 
 
-def _read(path: Path) -> Iterable[dict[str, Any]]:
+def _read(path: Path, scan: ScanOptions) -> Iterable[dict[str, Any]]:
     if path.suffix.lower() not in JSON_EXTENSIONS:
-        return (result.to_dict() for result in extract_path(path))
+        return (result.to_dict() for result in extract_path(path, scan))
     try:
         return _read_json(path)
     except (OSError, UnicodeDecodeError) as exc:

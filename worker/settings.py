@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from audit.config import AuditConfig
+from extractor.scan.options import ScanOptions
 
 
 class SettingsError(ValueError):
@@ -22,6 +23,7 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORMAUDIT_", env_nested_delimiter="__", extra="forbid")
     audit: AuditConfig = AuditConfig()
+    scan: ScanOptions = ScanOptions()
 
     @classmethod
     def settings_customise_sources(

