@@ -21,14 +21,18 @@ class Provenance:
     bbox: Optional[BBox]
     confidence: float
     text: str
+    read: Optional[str] = None  # OCR's raw reading, when a confusion fix changed it into `text`
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "page": self.page,
             "bbox": None if self.bbox is None else [round(v, 1) for v in self.bbox],
             "confidence": round(self.confidence, 4),
             "text": self.text,
         }
+        if self.read is not None:
+            out["read"] = self.read
+        return out
 
 
 @dataclass

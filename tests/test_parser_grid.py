@@ -92,3 +92,23 @@ def test_table_before_any_title_is_reported():
     pages = [Page(number=1, lines=[], grids=[_grid([[(0, "a"), (1, "b"), (2, "c")]])])]
     forms, warnings = parse_pages(pages)
     assert forms == [] and warnings[0]["code"] == "UNRECOGNISED_TABLE"
+
+
+def test_recognised_cells_get_role_fixes_and_keep_what_ocr_read():
+    """A scanned cell (confidence < 1) whose role makes the reading unambiguous is fixed: "1O0%" in
+    a rate cell is 100%, "≥9O%" a target of ≥90%; the raw reading stays in the provenance. Cells
+    read from a text layer (confidence 1) are never touched."""
+    head = [list(r) for r in HEAD]
+    head[3] = [(1, "预算总金额"), (2, "1200"), (3, "1200"), (4, "1000"), (5, "1O"), (6, "83%"), (7, "8.3")]
+    head[10] = [(1, "产出指标（60分）"), (2, "数量指标"), (3, "采购台数"), (4, "≥l0台"), (5, "8台"), (6, "30"), (7, "24")]
+    grid = _grid(head + TAIL[1:])
+    for cell in grid.cells:
+        cell.confidence = 0.9
+    form = parse_pages([Page(number=1, lines=[TextLine("项目支出绩效自评表", order=0)], grids=[grid])])[0][0].to_dict()
+    assert form["funds"]["weight"] == 10.0
+    assert form["indicators"][0]["target"] == "≥10台"
+    assert form["cells"]["indicators[0].target"]["read"] == "≥l0台"
+    assert form["cells"]["funds.weight"] == {**form["cells"]["funds.weight"], "text": "10", "read": "1O"}
+    assert "read" not in form["cells"]["funds.rows.total.adjusted"]  # nothing to fix
+    untouched = parse_pages([Page(number=1, lines=[TextLine("项目支出绩效自评表", order=0)], grids=[_grid(head + TAIL[1:])])])
+    assert untouched[0][0].to_dict()["indicators"][0]["target"] == "≥l0台"

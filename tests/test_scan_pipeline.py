@@ -12,6 +12,7 @@ from audit.engine import audit_results
 from audit.report.crops import Cropper
 from extractor.normalize import key
 from extractor.pipeline import extract_file
+from tests.conftest import assert_valid
 
 pytestmark = pytest.mark.ocr
 SCANS = Path(__file__).resolve().parents[1] / "samples" / "scans"
@@ -48,6 +49,7 @@ def clean_png() -> dict:
 def test_clean_scan_reads_like_its_original(clean_png):
     truth = _truth("ningbo-2023.p2.clean.png")
     assert clean_png["status"] == "ok" and clean_png["input_kind"] == "image"
+    assert_valid(clean_png)
     assert _wrong(clean_png["forms"], truth["forms"]) == []
 
 

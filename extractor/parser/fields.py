@@ -16,25 +16,43 @@ class FieldSink:
         self.warnings = warnings
         self.context = context
 
-    def text(self, path: str, cell: Optional[RCell]) -> Optional[str]:
+    def text(self, path: str, cell: Optional[RCell], role: Optional[str] = None) -> Optional[str]:
+        """The cell's text; `role` ("rate", "target") lets a recognised cell's OCR confusions be fixed."""
         if cell is None:
             return None
-        value = clean(cell.text)
+        printed, provenance = _read(cell, role)
+        value = clean(printed)
         if value is not None:
-            self.cells[path] = cell.provenance()
+            self.cells[path] = provenance
         return value
 
     def number(self, path: str, cell: Optional[RCell]) -> Optional[float]:
         if cell is None:
             return None
+        printed, provenance = _read(cell, "number")
         try:
-            value = parse_number(cell.text)
+            value = parse_number(printed)
         except ValueError:
-            self.warn("NUMBER_FORMAT", f"{path}: {cell.text.strip()!r} is not a number", cell.page)
+            self.warn("NUMBER_FORMAT", f"{path}: {printed.strip()!r} is not a number", cell.page)
             return None
         if value is not None:
-            self.cells[path] = cell.provenance()
+            self.cells[path] = provenance
         return value
 
     def warn(self, code: str, message: str, page: Optional[int]) -> None:
         self.warnings.add(code, f"{self.context}: {message}", page)
+
+
+def _read(cell: RCell, role: Optional[str]) -> tuple[str, Provenance]:
+    """The cell's text, with OCR confusions fixed when the cell was recognised (confidence < 1)
+    and its role makes the reading unambiguous ("1O0%" in a rate cell is 100%); the provenance
+    keeps what the recogniser read."""
+    provenance = cell.provenance()
+    if role is None or cell.confidence >= 1.0:
+        return cell.text, provenance
+    from extractor.ocr.confusions import fix
+
+    fixed, changed = fix(cell.text, role)
+    if changed:
+        provenance.text, provenance.read = fixed, cell.text
+    return fixed, provenance

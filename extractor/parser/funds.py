@@ -71,12 +71,12 @@ def read_funds_row(row: Row, label_at: int, form: SelfEvaluation, anchors: dict[
     target.initial = sink.number(f"{base}.initial", placed.get("initial"))
     target.adjusted = sink.number(f"{base}.adjusted", placed.get("adjusted"))
     target.executed = sink.number(f"{base}.executed", placed.get("executed"))
-    target.rate = sink.text(f"{base}.rate", placed.get("rate"))
+    target.rate = sink.text(f"{base}.rate", placed.get("rate"), role="rate")
     if kind != "total":
         return
     funds: Funds = form.funds
     funds.weight = sink.number("funds.weight", placed.get("weight"))
-    funds.rate = sink.text("funds.rate", placed.get("rate"))
+    funds.rate = sink.text("funds.rate", placed.get("rate"), role="rate")
     funds.score = sink.number("funds.score", placed.get("score"))
     if (expl := placed.get("explanation")) is not None and funds.explanation is None:
         funds.has_explanation = True

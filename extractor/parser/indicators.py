@@ -65,8 +65,8 @@ def read_indicator(
         name = SELF_ADDED.sub("", name).strip()
     ind = Indicator(
         level1=level1, level2=level2, name=name,
-        target=sink.text(f"{base}.target", placed.get("target")),
-        actual=sink.text(f"{base}.actual", placed.get("actual")),
+        target=sink.text(f"{base}.target", placed.get("target"), role="target"),
+        actual=sink.text(f"{base}.actual", placed.get("actual"), role="target"),
         weight=sink.number(f"{base}.weight", placed.get("weight")),
         score=sink.number(f"{base}.score", placed.get("score")),
         explanation=sink.text(f"{base}.explanation", placed.get("explanation")),

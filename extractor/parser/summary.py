@@ -55,7 +55,7 @@ def parse_summary(title: str, rows: list[Row], warnings: Warnings) -> Optional[S
             unit_name=sink.text(f"{base}.unit_name", cells.get("unit_name")),
             adjusted=sink.number(f"{base}.adjusted", cells.get("adjusted")),
             executed=sink.number(f"{base}.executed", cells.get("executed")),
-            rate=sink.text(f"{base}.rate", cells.get("rate")),
+            rate=sink.text(f"{base}.rate", cells.get("rate"), role="rate"),
             grade=sink.text(f"{base}.grade", cells.get("grade")),
         ))
     if not form.rows:
