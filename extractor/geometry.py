@@ -169,26 +169,35 @@ def _first_cell(points: dict[Point, tuple[frozenset[int], frozenset[int]]], x: f
     return None
 
 
-def group_tables(cells: Sequence[BBox]) -> list[list[BBox]]:
-    """Cells that share a corner belong to one table; tables come out top to bottom."""
-    parent = list(range(len(cells)))
+class UnionFind:
+    """Groups of items joined pairwise (cells sharing a corner, rulings that cross)."""
 
-    def find(i: int) -> int:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        parent = self.parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
+    def join(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[ri] = rj
+
+
+def group_tables(cells: Sequence[BBox]) -> list[list[BBox]]:
+    """Cells that share a corner belong to one table; tables come out top to bottom."""
+    groups_of = UnionFind(len(cells))
     owner: dict[Point, int] = {}
     for i, (x0, y0, x1, y1) in enumerate(cells):
         for corner in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
-            j = owner.setdefault(corner, i)
-            ri, rj = find(i), find(j)
-            if ri != rj:
-                parent[ri] = rj
+            groups_of.join(i, owner.setdefault(corner, i))
     groups: dict[int, list[BBox]] = defaultdict(list)
     for i, c in enumerate(cells):
-        groups[find(i)].append(c)
+        groups[groups_of.find(i)].append(c)
     tables = list(groups.values())
     tables.sort(key=lambda t: (min(c[1] for c in t), min(c[0] for c in t)))
     return tables

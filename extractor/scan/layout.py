@@ -117,25 +117,18 @@ def detect_regions(image: np.ndarray, dpi: float, segments: Optional[Iterable[Se
 def table_regions(segments: Iterable[Segment], min_rules: int = LINE_TABLE_MIN) -> list[Region]:
     """Tables from ruling lines alone: rulings that cross or touch form one group, and a group with
     at least `min_rules` horizontal and vertical rulings is a table, bounded by its rulings."""
-    from extractor.geometry import merge_segments
+    from extractor.geometry import UnionFind, merge_segments
 
     hs, vs = merge_segments(segments)
     edges = hs + vs
-    parent = list(range(len(edges)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    crossing = UnionFind(len(edges))
     for i, h in enumerate(hs):
         for j, v in enumerate(vs):
             if v.lo - TOUCH_TOL <= h.pos <= v.hi + TOUCH_TOL and h.lo - TOUCH_TOL <= v.pos <= h.hi + TOUCH_TOL:
-                parent[find(i)] = find(len(hs) + j)
+                crossing.join(i, len(hs) + j)
     groups: dict[int, list[int]] = {}
     for i in range(len(edges)):
-        groups.setdefault(find(i), []).append(i)
+        groups.setdefault(crossing.find(i), []).append(i)
     out = []
     for members in groups.values():
         n_h = sum(1 for i in members if i < len(hs))
