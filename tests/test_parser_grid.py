@@ -112,3 +112,13 @@ def test_recognised_cells_get_role_fixes_and_keep_what_ocr_read():
     assert "read" not in form["cells"]["funds.rows.total.adjusted"]  # nothing to fix
     untouched = parse_pages([Page(number=1, lines=[TextLine("项目支出绩效自评表", order=0)], grids=[_grid(head + TAIL[1:])])])
     assert untouched[0][0].to_dict()["indicators"][0]["target"] == "≥l0台"
+
+
+def test_a_scans_specks_beside_a_title_do_not_hide_it():
+    """Dust read as a trailing quote, or as a lone character in a cell of its own, leaves the title a title."""
+    for title in (TextLine("项目支出绩效自评表“", order=0),):
+        forms, _ = parse_pages([Page(number=1, lines=[title], grids=[_grid(HEAD + TAIL[1:])])])
+        assert [f.to_dict()["project"] for f in forms] == ["测试项目"]
+    speck = _grid([[(0, "项目支出绩效自评表"), (7, "集")]], order=0)
+    forms, _ = parse_pages([Page(number=1, lines=[], grids=[speck, _grid(HEAD + TAIL[1:])])])
+    assert [f.to_dict()["title"] for f in forms] == ["项目支出绩效自评表"]

@@ -12,10 +12,11 @@ from extractor.forms import Form
 from extractor.model import Page
 from extractor.parser.rows import Row, Warnings, row_stream
 
+# Trailing punctuation is allowed: a scan's dust is read as a quote or a dot after the title.
 KIND_TITLES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("summary", re.compile(r"自评(情况)?汇总表$")),
-    ("targets", re.compile(r"绩效目标(汇总)?表$")),
-    ("self_evaluation", re.compile(r"项目(支出)?绩效自评表$")),
+    ("summary", re.compile(r"自评(情况)?汇总表[^\w]*$")),
+    ("targets", re.compile(r"绩效目标(汇总)?表[^\w]*$")),
+    ("self_evaluation", re.compile(r"项目(支出)?绩效自评表[^\w]*$")),
 )
 _TITLE_MAX = 40  # a title is short; longer text that ends with a title word is prose
 
@@ -39,14 +40,22 @@ def segments(rows: list[Row]) -> tuple[list[tuple[str, str, list[Row]]], list[Ro
     out: list[tuple[str, str, list[Row]]] = []
     before: list[Row] = []
     for row in rows:
-        kind = title_kind(row.key) if len(row.cells) == 1 else None
+        title = _title_cell(row)
+        kind = title_kind(title.key) if title is not None else None
         if kind is not None:
-            out.append((kind, row.cells[0].text.strip(), [row]))
+            out.append((kind, title.text.strip(), [row]))
         elif out:
             out[-1][2].append(row)
         else:
             before.append(row)
     return out, before
+
+
+def _title_cell(row: Row) -> Optional[Any]:
+    """The row's one cell of text, a title candidate; lone single characters beside it are a scan's
+    specks read as text, not a second cell of a table row."""
+    cells = [c for c in row.cells if len(c.key) > 1]
+    return cells[0] if len(cells) == 1 and len(row.cells) <= 3 else None
 
 
 def parse_pages(pages: list[Page]) -> tuple[list[Form], list[dict[str, Any]]]:
