@@ -103,3 +103,13 @@ def test_fixers_are_idempotent_and_honest(raw):
 def test_chinese_text_is_never_touched(raw):
     for fixer in (fix_number, fix_rate, fix_target, fix_cell):
         assert fixer(raw) == (raw, False)
+
+
+@pytest.mark.parametrize("read,fixed", [("20-", "20"), ("5.", "5"), ("1,563。92.", "1,563.92"), ("9.5'", "9.5")])
+def test_a_speck_after_a_number_is_dropped(read, fixed):
+    assert fix_number(read) == (fixed, True)
+
+
+@pytest.mark.parametrize("read", ["S-", "-20", "—", "20-30"])
+def test_what_is_not_a_number_and_a_speck_stays(read):
+    assert fix_number(read)[0] == read

@@ -76,9 +76,13 @@ def _result(original: str, fixed: str) -> Fixed:
     return (fixed, True) if fixed != original.strip() else (original, False)
 
 
+# A speck after the digits ("20-", "5."): no amount, weight or score ends in a mark
+_TRAILING_MARK = re.compile(r"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])[-_.'’,:~`·。，]+$")
+
+
 def fix_number(text: str) -> Fixed:
     """An amount, weight or score: "1O0.5" → "100.5", "1，563。92" → "1,563.92", "一" → "—"."""
-    t = text.strip()
+    t = _TRAILING_MARK.sub(r"\1", text.strip())
     if t in _LONE_ONE:
         return _LONE_ONE[t], True
     sign = t[:1] if t[:1] in "+-－" else ""
