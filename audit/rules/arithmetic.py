@@ -28,6 +28,13 @@ def _indicator_paths(field: str, n: int) -> tuple[str, ...]:
     return tuple(f"indicators[{i}].{field}" for i in range(n))
 
 
+def _funds_and_indicators(view: FormView, field: str) -> list[str]:
+    """Paths of the funds' and every indicator's `field` (score or weight); empty when no
+    indicator table was read, which leaves nothing to add up."""
+    n = len(view.form.get("indicators") or [])
+    return ["funds." + field, *_indicator_paths(field, n)] if n else []
+
+
 def _adds_up(total: Optional[float], addends: Iterable[Optional[float]]) -> bool:
     """True when the figures add up exactly, which no printed precision can contradict: most
     forms do, and they skip the Decimal work below."""
@@ -126,11 +133,10 @@ def _true_rate(view: FormView) -> Optional[Decimal]:
 
 @form_check()
 def total_score(view: FormView) -> Iterator[Finding]:
-    n = len(view.form.get("indicators") or [])
-    if n == 0:
+    scores = _funds_and_indicators(view, "score")
+    if not scores:
         yield unreadable(view, "TOTAL_SCORE", "indicators")
         return
-    scores = ["funds.score", *_indicator_paths("score", n)]
     if all(view.get(s) is not None for s in scores) and _adds_up(view.get("total_score"), (view.get(s) for s in scores)):
         return
     if (gap := missing(view, "TOTAL_SCORE", ["total_score", *scores], lambda path: _balance(view, path, "total_score", scores))) is not None:
@@ -164,11 +170,10 @@ def _balance(view: FormView, path: str, total_path: Optional[str], addends: list
 
 @form_check()
 def weight_sum(view: FormView) -> Iterator[Finding]:
-    n = len(view.form.get("indicators") or [])
-    if n == 0:
+    weights = _funds_and_indicators(view, "weight")
+    if not weights:
         yield unreadable(view, "WEIGHT_SUM", "indicators")
         return
-    weights = ["funds.weight", *_indicator_paths("weight", n)]
     if (gap := missing(view, "WEIGHT_SUM", weights, lambda path: _balance(view, path, None, weights))) is not None:
         yield gap
         return
