@@ -12,6 +12,7 @@ from typing import Any, Iterable, Optional
 from audit.config import AuditConfig, Suppression
 from audit.findings import Finding, FormView
 from audit.rules import load_rules, merge_unreadable
+from extractor.model import error_line
 
 
 @dataclass
@@ -48,9 +49,7 @@ def audit_results(results: Iterable[dict[str, Any]], config: AuditConfig = Audit
         for form in result.get("forms") or []:
             run.forms.append(FormView(form, result.get("source"), config, len(run.forms)))
     for result in run.results:
-        for err in result.get("errors") or []:
-            where = f" page {err['page']}" if err.get("page") is not None else ""
-            run.messages.append(f"{result.get('source')}{where}: {err.get('code')}: {err.get('message')}")
+        run.messages.extend(error_line(result.get("source"), err) for err in result.get("errors") or [])
     if not run.results:
         run.messages.append("nothing to audit: the batch holds no files")
     elif not run.forms:

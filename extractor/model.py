@@ -111,6 +111,12 @@ class Page:
     errors: list[ErrorItem] = field(default_factory=list)
 
 
+def error_line(source: Optional[str], error: dict[str, Any]) -> str:
+    """One problem as users read it: `a.pdf page 3: NEEDS_OCR: …` (an ErrorItem's dict)."""
+    where = f" page {error['page']}" if error.get("page") is not None else ""
+    return f"{source}{where}: {error.get('code')}: {error.get('message')}"
+
+
 class InputError(Exception):
     """The input cannot be read at all; the message names what is wrong (the caller adds the file)."""
 

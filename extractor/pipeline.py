@@ -111,12 +111,17 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def iter_inputs(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and directories walked (sorted) for files of the kinds we read."""
+def iter_inputs(paths: Iterable[Path], extensions: frozenset[str] = INPUT_EXTENSIONS,
+                skip: Optional[Path] = None) -> Iterator[Path]:
+    """Files as given, and directories walked (sorted) for files with one of `extensions`,
+    hidden files and anything under `skip` left out."""
+    skipped = skip.resolve() if skip is not None else None
     for path in paths:
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.suffix.lower() in INPUT_EXTENSIONS and not child.name.startswith("."):
-                    yield child
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            if child.suffix.lower() not in extensions or child.name.startswith("."):
+                continue
+            if skipped is None or not child.resolve().is_relative_to(skipped):
+                yield child

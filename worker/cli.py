@@ -21,7 +21,7 @@ from typing import Optional, Sequence, TextIO
 
 from extractor.pipeline import ExtractResult, extract_path, iter_inputs
 from worker.commands_audit import read_settings, run_all, run_audit
-from worker.commands_common import json_names, output_name, progress, report_errors
+from worker.commands_common import json_names, progress, report_errors, write_extraction
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -92,9 +92,7 @@ def run_extract(paths: list[Path], as_json: bool, out: Optional[Path], stdout: T
             report_errors(result.source, (e.to_dict() for e in result.errors), stderr)
             data = result.to_dict()
             if out is not None:
-                target = out / output_name(names[path], result.source)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+                write_extraction(out, names[path], data)
             if as_json:
                 print(json.dumps(data, ensure_ascii=False), file=stdout)
             else:

@@ -18,8 +18,8 @@ from audit.engine import AuditRun, audit_results
 from audit.findings import SEVERITIES, Finding
 from audit.report import write_reports
 from audit.report.json_report import dump_json, totals
-from extractor.pipeline import INPUT_EXTENSIONS, extract_path
-from worker.commands_common import json_names, output_name, progress, report_errors
+from extractor.pipeline import INPUT_EXTENSIONS, extract_path, iter_inputs
+from worker.commands_common import json_names, progress, report_errors, write_extraction
 from extractor.scan.options import ScanOptions
 from worker.settings import Settings, SettingsError, load_settings
 
@@ -119,29 +119,17 @@ def load_batch(
             said.update(report_errors(data.get("source") or str(path), data.get("errors") or [], stderr))
             failed += data.get("status") == "failed"
             if extracted is not None and path.suffix.lower() not in JSON_EXTENSIONS:
-                target = extracted / output_name(names[path], data["source"])
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+                write_extraction(extracted, names[path], data)
             results.append(_slim(data))
         progress(n, len(inputs), stderr)
     return results, failed, said
 
 
 def batch_inputs(paths: Iterable[Path], skip: Optional[Path] = None) -> Iterator[Path]:
-    """Files as given; directories walked (sorted) for documents and extracted JSON, leaving out
-    `skip`: `run` writes into its output folder, which may lie inside the folder it reads, and a
-    second run must not read the first one's extractions and reports as input."""
-    wanted = INPUT_EXTENSIONS | JSON_EXTENSIONS
-    skipped = skip.resolve() if skip is not None else None
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.suffix.lower() not in wanted or child.name.startswith("."):
-                    continue
-                if skipped is None or not child.resolve().is_relative_to(skipped):
-                    yield child
-        else:
-            yield path
+    """Documents and extracted JSON, leaving out `skip`: `run` writes into its output folder,
+    which may lie inside the folder it reads, and a second run must not read the first one's
+    extractions and reports as input."""
+    return iter_inputs(paths, INPUT_EXTENSIONS | JSON_EXTENSIONS, skip)
 
 
 def _read(path: Path, scan: ScanOptions) -> Iterable[dict[str, Any]]:

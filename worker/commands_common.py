@@ -1,9 +1,12 @@
 """What `extract`, `audit` and `run` share: naming output files, naming failures, progress."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, TextIO
+
+from extractor.model import error_line
 
 PROGRESS_FROM = 20  # batches larger than this report progress on stderr
 
@@ -13,8 +16,7 @@ def report_errors(source: str, errors: Iterable[dict[str, Any]], stderr: TextIO)
     which are the audit's run messages for the same problems (so they are not said twice)."""
     said = []
     for err in errors:
-        where = f" page {err['page']}" if err.get("page") is not None else ""
-        said.append(f"{source}{where}: {err.get('code')}: {err.get('message')}")
+        said.append(error_line(source, err))
         print(f"formaudit: {said[-1]}", file=stderr)
     return said
 
@@ -28,6 +30,13 @@ def json_names(inputs: list[Path]) -> dict[Path, str]:
 def progress(n: int, total: int, stderr: TextIO) -> None:
     if total > PROGRESS_FROM:
         print(f"[{n}/{total}]", file=stderr)
+
+
+def write_extraction(folder: Path, name: str, data: dict[str, Any]) -> None:
+    """One input's extraction as `extract --out` writes it (see `output_name`)."""
+    target = folder / output_name(name, data["source"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def output_name(name: str, source: str) -> str:

@@ -154,11 +154,8 @@ def total_score(view: FormView) -> Iterator[Finding]:
         )
 
 
-def _balance(view: FormView, path: str, total_path: Optional[str], addends: list[str]) -> Optional[str]:
-    """The one value at `path` that makes `total` = sum(addends) (total 100 when `total_path` is None);
-    None when the indicator table itself is missing, since then nothing is pinned."""
-    if not view.form.get("indicators"):
-        return None
+def _balance(view: FormView, path: str, total_path: Optional[str], addends: list[str]) -> str:
+    """The one value at `path` that makes `total` = sum(addends) (total 100 when `total_path` is None)."""
     printed = [view.printed(a) for a in addends if a != path]
     decimals = max((p.places(t) for t in printed), default=0)
     others = sum((p.dec(view.get(a)) for a in addends if a != path), Decimal(0))
