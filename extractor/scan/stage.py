@@ -80,9 +80,11 @@ def _no_grid(number: int, tables: Optional[list[Any]]) -> ErrorItem:
 
 
 def _engine(options: ScanOptions) -> Any:
-    from extractor.ocr import default_threads, get_engine
+    from extractor.ocr import get_engine
 
-    kwargs: dict[str, Any] = {"threads": options.ocr_threads or default_threads()}
+    # Only what the settings give: an engine defaults its own threads, and the same options
+    # find the instance already loaded in this process (get_engine caches by them).
+    kwargs: dict[str, Any] = {"threads": options.ocr_threads} if options.ocr_threads else {}
     if options.ocr_engine == "paddle":
         kwargs["model_dir"] = options.paddle_model_dir or ""
     return get_engine(options.ocr_engine, **kwargs)
