@@ -172,8 +172,11 @@ def test_points_to_pixels_maps_the_clean_page_onto_the_variant(name):
                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=255)
     corr = np.corrcoef(255 - back.ravel(), 255 - clean.ravel())[0, 1]
     assert corr > 0.93
-    if "rot" in name:  # quarter turns move whole pixels: exact
-        assert np.array_equal(back, clean)
+    if "rot" in name:  # quarter turns move whole pixels: exact, sampled without interpolation
+        # (OpenCV 5's fixed-point bilinear weights leave ±1 grey levels on exact integer maps)
+        nearest = cv2.warpAffine(gray(SCANS / name), index_map, clean.shape[::-1],
+                                 flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=255)
+        assert np.array_equal(nearest, clean)
     shifted = np.corrcoef(255 - np.roll(back, 3, axis=1).ravel(), 255 - clean.ravel())[0, 1]
     assert shifted < 0.8  # the check would catch a map a few pixels off
 
