@@ -5,6 +5,7 @@ validated once, at start; a bad value stops the command with a message naming th
 """
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Optional
@@ -14,6 +15,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from audit.config import AuditConfig
 from extractor.scan.options import ScanOptions
+from worker.service_options import ServiceOptions
+
+CONVENTIONAL_ENV = {"REDIS_URL": "redis_url", "DATABASE_URL": "database_url"}  # read without the prefix
 
 
 class SettingsError(ValueError):
@@ -24,6 +28,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORMAUDIT_", env_nested_delimiter="__", extra="forbid")
     audit: AuditConfig = AuditConfig()
     scan: ScanOptions = ScanOptions()
+    service: ServiceOptions = ServiceOptions()
 
     @classmethod
     def settings_customise_sources(
@@ -32,7 +37,18 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment first: an operator's override beats the file the deployment ships.
-        return env_settings, init_settings
+        return env_settings, _ConventionalEnv(settings_cls), init_settings
+
+
+class _ConventionalEnv(PydanticBaseSettingsSource):
+    """REDIS_URL and DATABASE_URL, as every deployment names them, into `[service]`."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {key: os.environ[name] for name, key in CONVENTIONAL_ENV.items() if os.environ.get(name)}
+        return {"service": found} if found else {}
 
 
 def load_settings(config: Optional[Path] = None) -> Settings:
