@@ -45,6 +45,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     run.add_argument("--out", type=Path, metavar="DIR", default=Path("formaudit-out"),
                      help="output folder (default: formaudit-out)")
     _config_option(run)
+    for name, help_text in SERVICE_COMMANDS.items():
+        service = commands.add_parser(name, help=help_text)
+        _config_option(service)
+        if name == "serve":
+            service.add_argument("--host", default="127.0.0.1")
+            service.add_argument("--port", type=int, default=8000)
+        if name == "worker":
+            service.add_argument("--concurrency", type=int, default=None, help="worker processes (default: cores)")
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -54,7 +62,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
 
 
+SERVICE_COMMANDS = {
+    "serve": "the HTTP upload API and review page (embedded pipeline unless REDIS_URL is set)",
+    "worker": "a Celery worker (needs REDIS_URL)",
+    "beat": "the Celery beat scheduler of the nightly audit (needs REDIS_URL)",
+}
+
+
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command in SERVICE_COMMANDS:
+        # Imported here: `extract` and `audit` must not pay for FastAPI or Celery.
+        from worker.commands_service import run_service_command
+
+        return run_service_command(args, sys.stdout, sys.stderr)
     if args.command == "audit":
         return run_audit(args.paths, args.config, sys.stdout, sys.stderr, as_json=args.json,
                          html=args.html, xlsx=args.xlsx, csv=args.csv)
