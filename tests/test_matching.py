@@ -1,12 +1,10 @@
-"""audit.matching: name keys, fuzzy scores, one-to-one assignment and target equivalence."""
+"""audit.matching and audit.target_match: name keys, fuzzy scores, one-to-one assignment and target equivalence."""
 from __future__ import annotations
 
 import pytest
 
-from audit.matching import (
-    THRESHOLD, Departments, NameIndex, greedy, loose_key, match_names, name_key, similarity, show_target,
-    targets_agree,
-)
+from audit.matching import THRESHOLD, Departments, NameIndex, greedy, loose_key, match_names, name_key, similarity
+from audit.target_match import show_target, targets_agree
 
 
 @pytest.mark.parametrize("a, b", [

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from audit import precision as p
 from audit.findings import Finding, FormView
-from audit.matching import (
-    FormIndex, NameIndex, match_names, name_key, pair_rows, same_or_unknown, show_target, targets_agree,
-)
+from audit.matching import FormIndex, NameIndex, match_names, name_key, pair_rows, same_or_unknown
 from audit.rules import CATALOGUE, batch_check
+from audit.target_match import show_target, targets_agree
 from audit.values import convert
 from extractor.normalize import key
 
