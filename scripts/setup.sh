@@ -3,7 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # poppler-utils: pdf2image's rasteriser; libgl1 + libglib2.0-0: OpenCV (pulled in by rapidocr); fonts-droid-fallback + fonts-dejavu-core: CJK and Latin fonts embedded in sample PDFs
-APT_PACKAGES=(python3-venv poppler-utils fonts-droid-fallback fonts-dejavu-core libgl1 libglib2.0-0)
+# redis-server + postgresql: the queue's broker and the store the service tests run against (scripts/services.sh starts them)
+# chromium + chromium-driver: the review page's and the HTML report's browser tests; docker-compose: parses docker/docker-compose.yml in its test
+APT_PACKAGES=(python3-venv poppler-utils fonts-droid-fallback fonts-dejavu-core libgl1 libglib2.0-0
+              redis-server postgresql chromium chromium-driver docker-compose)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
