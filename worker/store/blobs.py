@@ -1,0 +1,62 @@
+"""Uploaded files, content-addressed: `<data_dir>/blobs/ab/abcdef…<suffix>`, named by the sha256
+of their bytes. The same file uploaded twice is one blob. A blob is written to a temporary name
+beside its place and renamed, so a reader never sees half a file, and a crash leaves no blob
+that looks whole."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+_BLOCK = 1 << 20
+MAX_SUFFIX = 16  # Document.suffix's column width
+
+
+class Named(Protocol):
+    """What names a blob: a Document row, or anything with its sha256 and suffix."""
+
+    sha256: str
+    suffix: str
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def blob_suffix(filename: str) -> str:
+    """The suffix a blob keeps (lower case, ".pdf"): reports and crops route files by it."""
+    suffix = Path(filename).suffix.lower()
+    return suffix if len(suffix) <= MAX_SUFFIX and suffix.isascii() else ""
+
+
+def blob_path(data_dir: Path, document: Named) -> Path:
+    """Where the document's bytes are kept."""
+    return blob_location(data_dir, document.sha256, document.suffix)
+
+
+def blob_location(data_dir: Path, sha256: str, suffix: str) -> Path:
+    return Path(data_dir) / "blobs" / sha256[:2] / f"{sha256}{suffix}"
+
+
+def put_blob(data_dir: Path, source: Path, sha256: str, suffix: str) -> Path:
+    """Copy `source` into the store (once: an existing blob is kept) and return its path."""
+    target = blob_location(data_dir, sha256, suffix)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, _BLOCK)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

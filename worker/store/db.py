@@ -1,0 +1,113 @@
+"""The store's engine and sessions: SQLite under the data directory by default, PostgreSQL from
+`DATABASE_URL`. The schema comes from the Alembic migrations (`Store.upgrade`), never `create_all`,
+so a deployed database and a fresh one are the same schema.
+
+SQLite is opened in WAL mode with foreign keys on and a busy timeout: the embedded pipeline's
+child process writes pages while the API process reads progress, and WAL lets readers go on
+while one writer writes; the timeout makes a second writer wait instead of failing.
+"""
+from __future__ import annotations
+
+import fcntl
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from worker.service_options import ServiceOptions
+
+SQLITE_NAME = "formaudit.db"
+BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_PG_MIGRATION_LOCK = 0x666F726D  # pg_advisory_lock key: one process migrates at a time ("form")
+
+
+class Store:
+    """One database: `session()` opens a Session (use it as a context manager), `upgrade()` brings
+    the schema to the newest migration. `data_dir` is where blobs and reports live."""
+
+    def __init__(self, engine: Engine, data_dir: Path) -> None:
+        self.engine = engine
+        self.data_dir = data_dir
+        # Objects stay readable after commit: steps commit, then return what they wrote.
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        """A new Session: `with store.session() as s, s.begin(): ...` commits once, or rolls back."""
+        return self._sessions()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Run the Alembic migrations up to `revision`; safe when several processes start at once."""
+        from alembic import command
+
+        with self._migration_lock() as conn:
+            config = alembic_config(conn)
+            command.upgrade(config, revision)
+            conn.commit()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[Connection]:
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+                conn.commit()
+                try:
+                    yield conn
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
+                    conn.commit()
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.data_dir / ".migrate.lock", "w") as lock, self.engine.connect() as conn:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # SQLite DDL is not transactional under Alembic
+            yield conn
+
+
+def alembic_config(connection: Optional[Connection] = None) -> Any:
+    """Alembic's Config built in code (no alembic.ini needed): the migrations folder, and the
+    connection env.py runs them on."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def database_url(service: ServiceOptions) -> str:
+    """The SQLAlchemy URL: `database_url` with plain `postgresql://` / `postgres://` mapped to the
+    psycopg 3 driver, or SQLite at `<data_dir>/formaudit.db`."""
+    if not service.database_url:
+        return f"sqlite:///{Path(service.data_dir).resolve() / SQLITE_NAME}"
+    url = service.database_url
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url
+
+
+def open_store(service: ServiceOptions) -> Store:
+    """The store the settings name (not yet migrated: call `upgrade()` once at start)."""
+    data_dir = Path(service.data_dir).resolve()
+    url = make_url(database_url(service))
+    if url.get_backend_name() == "sqlite":
+        data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)  # a restarted database must not fail the next task
+    return Store(engine, data_dir)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
