@@ -45,12 +45,21 @@ def blob_location(data_dir: Path, sha256: str, suffix: str) -> Path:
     return Path(data_dir) / "blobs" / sha256[:2] / f"{sha256}{suffix}"
 
 
-def put_blob(data_dir: Path, source: Path, sha256: str, suffix: str) -> Path:
-    """Copy `source` into the store (once: an existing blob is kept) and return its path."""
+def put_blob(data_dir: Path, source: Path, sha256: str, suffix: str, move: bool = False) -> Path:
+    """Copy (or with `move`, move) `source` into the store and return its path. An existing blob
+    is kept as it is; a moved source is removed either way."""
     target = blob_location(data_dir, sha256, suffix)
     if target.exists():
+        if move:
+            source.unlink(missing_ok=True)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    if move:
+        try:
+            os.replace(source, target)
+            return target
+        except OSError:  # another file system: copy, then remove
+            pass
     fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
@@ -59,4 +68,6 @@ def put_blob(data_dir: Path, source: Path, sha256: str, suffix: str) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if move:
+        source.unlink(missing_ok=True)
     return target
