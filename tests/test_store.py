@@ -26,7 +26,7 @@ def test_upgrade_twice_changes_nothing(store):
     store.upgrade()
     with store.session() as s:
         assert s.scalars(select(Upload.filename)).all() == ["a.pdf"]
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
 
 
 def test_foreign_keys_are_enforced(store):

@@ -69,6 +69,9 @@ class Document(Base):
     warnings: Mapped[list[Any]] = mapped_column(default=list)
     pages_total: Mapped[Optional[int]] = mapped_column(Integer)
     pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    # FORMS.md `tables` without their cells (page, bbox, size), set on assembly: what the audit reads
+    # of a document's tables, without loading every page's grids.
+    tables: Mapped[Optional[list[Any]]] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     pages: Mapped[list["PageRow"]] = relationship(back_populates="document", cascade="all, delete-orphan",
@@ -132,6 +135,8 @@ class Run(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # upload | nightly | cli
     day: Mapped[Optional[date]] = mapped_column(Date, unique=True)  # nightly runs only
+    # upload runs only: one run per upload, so an audit task delivered twice makes one run
+    upload_id: Mapped[Optional[int]] = mapped_column(ForeignKey("uploads.id", ondelete="SET NULL"), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | running | done | failed
     document_ids: Mapped[list[Any]] = mapped_column(default=list)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
