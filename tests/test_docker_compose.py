@@ -157,3 +157,15 @@ def test_dockerfile_image_is_slim_non_root_with_poppler_and_fonts():
     data_dir = re.search(r"FORMAUDIT_SERVICE__DATA_DIR=(\S+)", text).group(1)
     assert re.search(rf'^VOLUME \["{re.escape(data_dir)}"\]', text, re.M)
 
+
+
+def test_readme_tables_every_environment_variable():
+    from worker.settings import Settings
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    first_cells = [line.split("|")[1] for line in readme.splitlines() if line.startswith("| `")]
+    rows = {name for cell in first_cells for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
+    wanted = set(CONVENTIONAL_ENV) | {
+        f"FORMAUDIT_{section.upper()}__{key.upper()}"
+        for section, field in Settings.model_fields.items() for key in field.annotation.model_fields}
+    assert wanted <= rows, f"README's variable table lacks {sorted(wanted - rows)}"
