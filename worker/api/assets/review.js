@@ -88,14 +88,26 @@
   function card(f, data) {
     const finding = f.finding;
     const subject = [finding.project, finding.indicator].filter(Boolean).join(" / ");
-    const node = el("article", {class: `finding sev-${f.severity} st-${f.status}`, tabindex: "-1",
-                                "data-id": f.id, "data-status": f.status});
+    const node = el("article", {class: "finding", tabindex: "-1", "data-id": f.id, "data-status": f.status,
+                                "data-severity": f.severity});
     node.append(el("div", {class: "head"},
       el("span", {class: `sev sev-${f.severity}`}, data.labels.severity[f.severity] || f.severity),
       el("span", {class: "rule"}, data.labels.rule[f.rule] || f.rule),
       subject ? el("span", {class: "subject"}, subject) : null,
       el("span", {class: `status status-${f.status}`}, data.labels.status[f.status] || f.status)));
     node.append(el("p", {class: "message"}, finding.message));
+    const actions = el("div", {class: "actions"});
+    const button = (text, handler) => {
+      const b = el("button", {type: "button"}, text);
+      b.addEventListener("click", () => { focus(cards.indexOf(node)); handler(); });
+      return b;
+    };
+    actions.append(...[button("确认 Confirm (c)", () => decide(f.id, "confirm")),
+                       button("驳回 Dismiss (d)", () => askDismiss(node, f)),
+                       f.form_id && finding.field ? button("更正 Correct (e)", () => askCorrection(node, f)) : null,
+                       f.status !== "open" ? button("重新打开 Reopen (o)", () => decide(f.id, "reopen")) : null,
+                      ].filter(Boolean));
+    node.append(actions);
     const media = el("div", {class: "media"});
     const detail = el("div");
     detail.innerHTML = f.detail_html;
@@ -110,17 +122,6 @@
         `${d.at.slice(0, 16).replace("T", " ")} ${d.who}: ${data.labels.action[d.action] || d.action}` +
         (d.why ? ` — ${d.why}` : "")))));
     }
-    const actions = el("div", {class: "actions"});
-    const button = (text, handler) => {
-      const b = el("button", {type: "button"}, text);
-      b.addEventListener("click", () => { focus(cards.indexOf(node)); handler(); });
-      return b;
-    };
-    actions.append(button("确认 Confirm (c)", () => decide(f.id, "confirm")),
-                   button("驳回 Dismiss (d)", () => askDismiss(node, f)),
-                   f.form_id && finding.field ? button("更正 Correct (e)", () => askCorrection(node, f)) : null,
-                   f.status !== "open" ? button("重新打开 Reopen (o)", () => decide(f.id, "reopen")) : null);
-    node.append(actions);
     node.finding = f;
     return node;
   }
@@ -149,19 +150,24 @@
       const data = await api(`/api/review?${query}`);
       render(data, query);
       const index = cards.findIndex(c => c.finding.id === keepId);
-      focus(index >= 0 ? index : Math.min(Math.max(current, 0), cards.length - 1));
+      focus(index >= 0 ? index : Math.min(Math.max(current, 0), cards.length - 1), keepId !== undefined);
     } catch (err) {
       say(`无法加载 Cannot load: ${err.message}`, true);
     }
   }
 
-  function focus(index) {
+  function focus(index, scroll = true) {
     if (index < 0 || index >= cards.length) return;
     if (cards[current]) cards[current].classList.remove("current");
     current = index;
-    cards[current].classList.add("current");
-    cards[current].focus({preventScroll: true});
-    cards[current].scrollIntoView({block: "nearest"});
+    const card = cards[current];
+    card.classList.add("current");
+    card.focus({preventScroll: true});
+    if (!scroll) return;
+    // the sticky header covers the top of the window: bring the card's head just below it
+    const header = document.querySelector("header").getBoundingClientRect().bottom;
+    const top = card.getBoundingClientRect().top;
+    if (top < header || top > window.innerHeight * 0.6) window.scrollBy(0, top - header - 8);
   }
 
   async function decide(id, action, reason) {
@@ -180,8 +186,8 @@
     const form = el("form", {class: "ask"}, ...fields);
     form.addEventListener("submit", ev => { ev.preventDefault(); submit(form); });
     form.addEventListener("keydown", ev => { if (ev.key === "Escape") { form.remove(); node.focus(); } });
-    form.append(el("button", {type: "submit"}, "保存 Save (Enter)"));
-    node.append(form);
+    form.append(el("button", {type: "submit"}, "保存 Save (Enter)"), el("span", {class: "hint"}, "Esc 取消 cancel"));
+    node.querySelector(".actions").after(form);
     form.querySelector("input:not([readonly])").focus();
   }
 
