@@ -27,6 +27,12 @@ class Cell:
             "text": self.text, "bbox": _round_bbox(self.bbox), "confidence": round(self.confidence, 4),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Cell":
+        """A cell from `to_dict`'s keys (or `dataclasses.asdict`'s, which are the same)."""
+        return cls(data["row"], data["col"], data["text"], data.get("rowspan", 1), data.get("colspan", 1),
+                   _bbox(data.get("bbox")), data.get("confidence", 1.0))
+
 
 @dataclass
 class Grid:
@@ -54,6 +60,12 @@ class Grid:
             "n_cols": self.n_cols, "cells": [c.to_dict() for c in self.cells],
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Grid":
+        """A grid from `to_dict`'s keys; `order`, which `to_dict` leaves out, when given (`asdict`)."""
+        return cls(data["page"], [Cell.from_dict(c) for c in data["cells"]], data["n_rows"], data["n_cols"],
+                   _bbox(data.get("bbox")), data.get("order", 0.0))
+
 
 @dataclass
 class TextLine:
@@ -63,6 +75,10 @@ class TextLine:
     order: float = 0.0
     bbox: Optional[BBox] = None
     confidence: float = 1.0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TextLine":
+        return cls(data["text"], data.get("order", 0.0), _bbox(data.get("bbox")), data.get("confidence", 1.0))
 
 
 @dataclass
@@ -95,6 +111,10 @@ class ErrorItem:
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "page": self.page}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ErrorItem":
+        return cls(data["code"], data["message"], data.get("page"))
+
 
 @dataclass
 class Page:
@@ -125,6 +145,10 @@ class InputError(Exception):
         self.code = code
         self.message = message
         self.page = page
+
+
+def _bbox(value: Optional[Any]) -> Optional[BBox]:
+    return None if value is None else tuple(value)  # type: ignore[return-value]
 
 
 def _round_bbox(bbox: Optional[BBox]) -> Optional[list[float]]:

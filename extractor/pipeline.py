@@ -38,9 +38,7 @@ class ExtractResult:
 
     @property
     def status(self) -> str:
-        if self.forms and not self.errors:
-            return "ok"
-        return "partial" if self.forms else "failed"
+        return extraction_status(bool(self.forms), bool(self.errors))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,26 +49,46 @@ class ExtractResult:
         }
 
 
+def extraction_status(has_forms: bool, has_errors: bool) -> str:
+    """FORMS.md `status`: "ok", "partial" (forms, and errors beside them) or "failed" (no form)."""
+    if has_forms and not has_errors:
+        return "ok"
+    return "partial" if has_forms else "failed"
+
+
 def extract_file(path: Path, source: Optional[str] = None, scan: ScanOptions = ScanOptions()) -> ExtractResult:
     result = ExtractResult(source=source or str(path))
     try:
         result.sha256 = _sha256(path)
-        backend = load_backends()[detect_kind(path)]
-        pages = backend.load(path)
-        result.input_kind = getattr(backend, "input_kind", lambda p: backend.kind)(pages)
+        pages, result.input_kind = load_pages(path)
         if any(wants_scan(p) for p in pages):
             scan_pages(path, pages, scan)
-    except OcrUnavailable as exc:
-        result.errors.append(ErrorItem("OCR_UNAVAILABLE", str(exc)))
+    except READ_ERRORS as exc:
+        result.errors.append(read_error(exc))
         return result
-    except InputError as exc:
-        result.errors.append(ErrorItem(exc.code, exc.message, exc.page))
-        return result
-    except OSError as exc:
-        result.errors.append(ErrorItem("UNREADABLE_FILE", f"cannot read: {exc.strerror or exc}"))
-        return result
-    _collect(result, pages)
+    collect_pages(result, pages)
     return result
+
+
+READ_ERRORS = (OcrUnavailable, InputError, OSError)
+
+
+def load_pages(path: Path) -> tuple[list[Page], str]:
+    """The file's pages as its backend reads them (pages without text not yet scanned), and its
+    FORMS.md input kind; raises one of READ_ERRORS when the file as a whole cannot be read."""
+    backend = load_backends()[detect_kind(path)]
+    pages = backend.load(path)
+    return pages, getattr(backend, "input_kind", lambda p: backend.kind)(pages)
+
+
+def read_error(exc: Exception) -> ErrorItem:
+    """The error item for one of READ_ERRORS: the whole file's one error."""
+    if isinstance(exc, OcrUnavailable):
+        return ErrorItem("OCR_UNAVAILABLE", str(exc))
+    if isinstance(exc, InputError):
+        return ErrorItem(exc.code, exc.message, exc.page)
+    assert isinstance(exc, OSError)
+    return ErrorItem("UNREADABLE_FILE", f"cannot read: {exc.strerror or exc}")
 
 
 def extract_path(path: Path, scan: ScanOptions = ScanOptions()) -> Iterator[ExtractResult]:
@@ -89,7 +107,8 @@ def extract_path(path: Path, scan: ScanOptions = ScanOptions()) -> Iterator[Extr
                 member.path.unlink(missing_ok=True)  # a large archive must not hold all its members on disk
 
 
-def _collect(result: ExtractResult, pages: list[Page]) -> None:
+def collect_pages(result: ExtractResult, pages: list[Page]) -> None:
+    """Fill `result` from the read pages: their errors and tables, the parsed forms and warnings."""
     result.pages = len(pages)
     for page in pages:
         result.errors.extend(page.errors)

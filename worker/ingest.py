@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Iterator, Optional
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from extractor.archive import expand, is_archive
 from worker.store.blobs import blob_suffix, put_blob, sha256_of
-from worker.store.db import Store
+from worker.store.db import Store, insert_or_ignore
 from worker.store.models import Document, Upload, UploadItem
 
 ORIGINS = ("api", "inbox", "cli")
@@ -36,11 +35,11 @@ def ingest_file(store: Store, path: Path, filename: str, origin: str, api_key_na
         raise ValueError(f"origin must be one of {ORIGINS}, not {origin!r}")
     data_dir = Path(data_dir) if data_dir is not None else store.data_dir
     with store.session() as session, session.begin():
-        upload = Upload(filename=filename, origin=origin, api_key=api_key_name)
+        upload = Upload(filename=filename[:1024], origin=origin, api_key=api_key_name)
         session.add(upload)
         session.flush()
         for name, member, error in _files(Path(path), filename, data_dir):
-            item = UploadItem(upload_id=upload.id, name=name)
+            item = UploadItem(upload_id=upload.id, name=name[:2048])
             if error is not None:
                 item.error_code, item.error_message = error
             else:
@@ -79,13 +78,8 @@ def _document(session: Session, data_dir: Path, file: Path, name: str, move: boo
             file.unlink(missing_ok=True)
         return known
     suffix = blob_suffix(name.rpartition("!")[2])
-    values = {"sha256": digest, "original_name": name, "suffix": suffix, "size": file.stat().st_size,
+    values = {"sha256": digest, "original_name": name[:2048], "suffix": suffix, "size": file.stat().st_size,
               "status": "queued", "errors": [], "warnings": [], "pages_done": 0}
     put_blob(data_dir, file, digest, suffix, move=move)
-    session.execute(_insert_new(session, values))  # two uploads of the same bytes at once: one row
+    insert_or_ignore(session, Document, values, ["sha256"])  # two uploads of the same bytes at once: one row
     return session.scalars(select(Document.id).where(Document.sha256 == digest)).one()
-
-
-def _insert_new(session: Session, values: dict[str, Any]) -> Any:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(Document).values(**values).on_conflict_do_nothing(index_elements=["sha256"])

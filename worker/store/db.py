@@ -9,12 +9,14 @@ while one writer writes; the timeout makes a second writer wait instead of faili
 from __future__ import annotations
 
 import fcntl
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from worker.service_options import ServiceOptions
@@ -23,6 +25,7 @@ SQLITE_NAME = "formaudit.db"
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 0x666F726D  # pg_advisory_lock key: one process migrates at a time ("form")
+_STORES: dict[tuple[str, str], "Store"] = {}
 
 
 class Store:
@@ -103,6 +106,42 @@ def open_store(service: ServiceOptions) -> Store:
     else:
         engine = create_engine(url, pool_pre_ping=True)  # a restarted database must not fail the next task
     return Store(engine, data_dir)
+
+
+def insert_or_ignore(session: Session, model: type, values: dict[str, Any], unique: list[str]) -> bool:
+    """INSERT the row unless one with the same `unique` columns exists (also one another transaction
+    is inserting right now: PostgreSQL waits for it); whether a row was inserted."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    return bool(session.execute(statement).rowcount)
+
+
+def store_for(service: ServiceOptions) -> Store:
+    """This process's store for these options, opened and migrated on first use, then reused (an
+    engine holds the connection pool: one per process, not one per task)."""
+    key = (database_url(service), str(Path(service.data_dir).resolve()))
+    store = _STORES.get(key)
+    if store is None:
+        store = open_store(service)
+        store.upgrade()
+        _STORES[key] = store
+    return store
+
+
+def forget_connections() -> None:
+    """Drop the pooled connections a forked child inherited, without closing the parent's: one
+    connection used by two processes corrupts both ends."""
+    for store in _STORES.values():
+        store.engine.dispose(close=False)
+
+
+def close_stores() -> None:
+    """Close every store `store_for` opened in this process (tests; a process about to exit)."""
+    while _STORES:
+        _STORES.popitem()[1].dispose()
+
+
+os.register_at_fork(after_in_child=forget_connections)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
