@@ -169,3 +169,14 @@ def test_readme_tables_every_environment_variable():
         f"FORMAUDIT_{section.upper()}__{key.upper()}"
         for section, field in Settings.model_fields.items() for key in field.annotation.model_fields}
     assert wanted <= rows, f"README's variable table lacks {sorted(wanted - rows)}"
+
+
+def test_dockerfile_health_check_asks_a_route_the_api_serves(tmp_path, monkeypatch):
+    from worker.api.app import create_app
+
+    path = re.search(r"^HEALTHCHECK .*\n.*http://127\.0\.0\.1:8000(/[\w/]*)", DOCKERFILE.read_text(encoding="utf-8"), re.M).group(1)
+    monkeypatch.setenv("FORMAUDIT_SERVICE__DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("FORMAUDIT_SERVICE__DATABASE_URL", raising=False)
+    app = create_app(load_settings())
+    assert path in app.openapi()["paths"]
