@@ -24,21 +24,36 @@ if ! redis_up; then
 fi
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT"; }
+pg_login() { psql -w -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc "SELECT 1" >/dev/null 2>&1; }
+cluster_on_port() { pg_lsclusters -h | awk -v port="$PG_PORT" '$3 == port { print $1 " " $2; exit }'; }
+trust_local_tcp() {  # trust_local_tcp VERSION NAME: first match wins in pg_hba.conf, so the lines go on top
+  local hba=/etc/postgresql/$1/$2/pg_hba.conf
+  if ! grep -Eq '^host\s+all\s+all\s+127\.0\.0\.1/32\s+trust' "$hba"; then
+    as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+  fi
+}
 if ! pg_up; then
-  cluster=$(pg_lsclusters -h | awk -v port="$PG_PORT" '$3 == port { print $1 " " $2; exit }')
+  cluster=$(cluster_on_port)
   if [ -z "$cluster" ]; then
     version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
     as_root pg_createcluster "$version" main --port "$PG_PORT" >/dev/null
     cluster="$version main"
   fi
   read -r version name <<<"$cluster"
-  hba=/etc/postgresql/$version/$name/pg_hba.conf
-  # First match wins in pg_hba.conf: trust lines on top let the tests connect as postgres over TCP.
-  if ! grep -Eq '^host\s+all\s+all\s+127\.0\.0\.1/32\s+trust' "$hba"; then
-    as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
-  fi
+  trust_local_tcp "$version" "$name"
   as_root pg_ctlcluster "$version" "$name" start
   wait_for "postgresql $version/$name on 127.0.0.1:$PG_PORT" pg_up
+elif ! pg_login; then
+  # A server apt started asks TCP clients for a password; the tests log in as postgres without one.
+  cluster=$(cluster_on_port)
+  if [ -z "$cluster" ]; then
+    echo "services: PostgreSQL on 127.0.0.1:$PG_PORT refuses user postgres without a password and is no local cluster" >&2
+    exit 1
+  fi
+  read -r version name <<<"$cluster"
+  trust_local_tcp "$version" "$name"
+  as_root pg_ctlcluster "$version" "$name" reload  # a reload, not a restart: connections stay
+  wait_for "postgresql $version/$name to trust local TCP" pg_login
 fi
 if [ "$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'")" != "1" ]; then
   createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres test
