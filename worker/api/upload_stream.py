@@ -17,6 +17,8 @@ from fastapi import HTTPException, Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from worker.store.blobs import blob_suffix
+
 FIELD = "file"
 FORM_OVERHEAD = 64 * 1024  # boundaries and part headers around the file in a Content-Length
 
@@ -106,7 +108,10 @@ async def receive_file(request: Request, limit_bytes: int, tmp_dir: Path) -> Rec
         out.close()
         Path(tmp).unlink(missing_ok=True)
         raise
-    return Received(Path(tmp), safe_name(state["name"]), state["size"])
+    name = safe_name(state["name"])
+    # the reader routes by suffix (a .zip is expanded), so the temporary file keeps the upload's
+    kept = Path(tmp).rename(Path(tmp).with_name(Path(tmp).name + blob_suffix(name)))
+    return Received(kept, name, state["size"])
 
 
 def safe_name(filename: Optional[str]) -> str:

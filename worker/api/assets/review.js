@@ -205,6 +205,7 @@
                el("label", {}, "依据 Reason ", el("input", {name: "reason", required: "", autocomplete: "off",
                                                               placeholder: "依据 where the right value comes from"}))],
         async form => {
+          say("保存并重新审核中 Saving and re-auditing…");
           try {
             const result = await api(`/api/forms/${f.form_id}/corrections`, {method: "POST", body: JSON.stringify({
               path: form.elements.path.value, value: form.elements.value.value, reason: form.elements.reason.value})});
