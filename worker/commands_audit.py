@@ -58,7 +58,18 @@ def run_all(paths: list[Path], out: Path, config_path: Optional[Path], stdout: T
     except OSError as exc:
         print(f"formaudit: cannot create {extracted}: {exc.strerror or exc}", file=stderr)
         return 2
-    results, failed, said = load_batch(paths, stderr, extracted, skip=out, scan=settings.scan)
+    from sqlalchemy.exc import SQLAlchemyError  # here: `extract` and `audit` need no database
+
+    from worker.store.db import close_stores
+
+    try:
+        results, failed, said = load_batch(paths, stderr, extracted, skip=out, scan=settings.scan,
+                                           store=run_settings(settings, out))
+    except (SQLAlchemyError, OSError) as exc:  # the store (DATABASE_URL, the data directory) is unusable
+        print(f"formaudit: cannot use the store: {type(exc).__name__}: {exc}", file=stderr)
+        return 2
+    finally:
+        close_stores()
     print(f"read {len(results)} file(s), {failed} failed; extractions in {extracted}", file=stdout)
     run = audit_results(results, settings.audit)
     _say_messages(run, stderr, said)
@@ -98,13 +109,23 @@ def _say_messages(run: AuditRun, stderr: TextIO, said: set[str]) -> None:
         print(f"formaudit: {message}{hint}", file=stderr)
 
 
+def run_settings(settings: Settings, out: Path) -> Settings:
+    """`run`'s settings: its store under `out/.formaudit-data` unless `[service] data_dir` is set
+    (in the config file or FORMAUDIT_SERVICE__DATA_DIR)."""
+    if "data_dir" in settings.service.model_fields_set:
+        return settings
+    service = settings.service.model_copy(update={"data_dir": str(out / ".formaudit-data")})
+    return settings.model_copy(update={"service": service})
+
+
 def load_batch(
     paths: list[Path], stderr: TextIO, extracted: Optional[Path] = None, skip: Optional[Path] = None,
-    scan: ScanOptions = ScanOptions(),
+    scan: ScanOptions = ScanOptions(), store: Optional[Settings] = None,
 ) -> tuple[list[dict[str, Any]], int, set[str]]:
     """Every result of the batch, how many inputs could not be read, and the problems named on
     stderr as they were met; `extracted`: write each document's extraction there as `extract --out`
-    would; `skip`: a folder directory walks leave out."""
+    would; `skip`: a folder directory walks leave out; `store`: the documents go through the store
+    and the pipeline of these settings (embedded, or Celery workers with REDIS_URL), not this process."""
     results: list[dict[str, Any]] = []
     said: set[str] = set()
     for path in (p for p in paths if not p.exists()):
@@ -114,14 +135,22 @@ def load_batch(
     for result in results:
         said.update(report_errors(result["source"], result["errors"], stderr))
     failed = len(results)
+    stored: Iterator[list[dict[str, Any]]] = iter(())
+    if store is not None:
+        from worker.stored_batch import read_through_store
+
+        documents = [p for p in inputs if p.suffix.lower() not in JSON_EXTENSIONS]
+        stored = read_through_store(documents, store, lambda n, total: progress(n, total, stderr))
     for n, path in enumerate(inputs, 1):
-        for data in _read(path, scan):
+        is_json = path.suffix.lower() in JSON_EXTENSIONS
+        for data in (_read(path, scan) if store is None or is_json else next(stored)):
             said.update(report_errors(data.get("source") or str(path), data.get("errors") or [], stderr))
             failed += data.get("status") == "failed"
-            if extracted is not None and path.suffix.lower() not in JSON_EXTENSIONS:
+            if extracted is not None and not is_json:
                 write_extraction(extracted, names[path], data)
             results.append(_slim(data))
-        progress(n, len(inputs), stderr)
+        if store is None:  # the store's pipeline said its own progress
+            progress(n, len(inputs), stderr)
     return results, failed, said
 
 

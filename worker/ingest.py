@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,24 +31,32 @@ def ingest_file(store: Store, path: Path, filename: str, origin: str, api_key_na
 
     `data_dir` defaults to the store's; `move` takes the file away (the inbox) instead of copying it.
     """
+    return ingest_files(store, [(Path(path), filename)], filename, origin, api_key_name, data_dir, move)
+
+
+def ingest_files(store: Store, files: Sequence[tuple[Path, str]], upload_name: str, origin: str,
+                 api_key_name: Optional[str], data_dir: Optional[Path] = None, move: bool = False) -> int:
+    """Several files (path, name) as one Upload named `upload_name`, items in the order given; its id."""
     if origin not in ORIGINS:
         raise ValueError(f"origin must be one of {ORIGINS}, not {origin!r}")
     data_dir = Path(data_dir) if data_dir is not None else store.data_dir
     with store.session() as session, session.begin():
-        upload = Upload(filename=filename[:1024], origin=origin, api_key=api_key_name)
+        upload = Upload(filename=upload_name[:1024], origin=origin, api_key=api_key_name)
         session.add(upload)
         session.flush()
-        for name, member, error in _files(Path(path), filename, data_dir):
-            item = UploadItem(upload_id=upload.id, name=name[:2048])
-            if error is not None:
-                item.error_code, item.error_message = error
-            else:
-                assert member is not None
-                item.document_id = _document(session, data_dir, member, name, move=move or member != path)
-            session.add(item)
+        for path, filename in files:
+            for name, member, error in _files(path, filename, data_dir):
+                item = UploadItem(upload_id=upload.id, name=name[:2048])
+                if error is not None:
+                    item.error_code, item.error_message = error
+                else:
+                    assert member is not None
+                    item.document_id = _document(session, data_dir, member, name, move=move or member != path)
+                session.add(item)
         upload_id = upload.id
-    if move:
-        Path(path).unlink(missing_ok=True)  # an archive's members were taken; the archive itself goes too
+    if move:  # an archive's members were taken; the archive itself goes too
+        for path, _ in files:
+            path.unlink(missing_ok=True)
     return upload_id
 
 

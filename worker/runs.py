@@ -24,7 +24,8 @@ from audit.report import write_reports
 from audit.report.crops import Cropper
 from audit.report.html_report import render_html
 from audit.report.json_report import totals
-from extractor.pipeline import extraction_status
+from extractor.model import ErrorItem
+from extractor.pipeline import ExtractResult, extraction_status
 from worker.settings import Settings
 from worker.store.blobs import blob_path
 from worker.store.db import insert_or_ignore, store_for
@@ -100,6 +101,11 @@ def stored_result(doc: Document, forms: list[dict[str, Any]], tables: list[dict[
     }
 
 
+def refused_result(item: UploadItem) -> dict[str, Any]:
+    """FORMS.md JSON of a file refused on arrival (an archive member that climbs out, a zip bomb…)."""
+    return ExtractResult(source=item.name, errors=[ErrorItem(item.error_code or "REFUSED", item.error_message or "")]).to_dict()
+
+
 def finding_key(rule: str, sha256: Optional[str], form_index: Optional[int], field: Optional[str],
                 indicator: Optional[str], project: Optional[str], occurrence: int = 0) -> str:
     """A finding's stable name (64 hex digits); `occurrence` tells apart findings equal in all the rest."""
@@ -136,8 +142,7 @@ def _batch(session: Session, run: Run) -> tuple[list[dict[str, Any]], list[FormR
     seen: set[int] = set()
     for item in items:
         if item.document_id is None:
-            results.append({"source": item.name, "forms": [], "tables": [], "warnings": [], "status": "failed",
-                            "errors": [{"code": item.error_code, "message": item.error_message, "page": None}]})
+            results.append(refused_result(item))
         elif item.document_id not in seen and item.document_id in docs:
             seen.add(item.document_id)
             doc = docs[item.document_id]
