@@ -83,3 +83,16 @@ def test_schema_per_test_is_empty(store):
     with store.session() as s:
         assert s.scalars(select(Document)).all() == []
 
+
+
+def test_service_defaults_are_documented():
+    import tomllib
+
+    from tests.conftest import REPO
+
+    text = (REPO / "worker" / "defaults.toml").read_text(encoding="utf-8")
+    documented = tomllib.loads(text)["service"]
+    built_in = ServiceOptions().model_dump()
+    assert {k: built_in[k] for k in documented} == documented  # the values written are the defaults
+    for name in ServiceOptions.model_fields:
+        assert f"{name} =" in text or f"[service.{name}]" in text, f"{name} is not documented in worker/defaults.toml"
