@@ -12,7 +12,7 @@ from tests.service_support import database_url, make_settings, pg_database  # no
 from worker import jobs
 from worker.cli import main
 from worker.ingest import ingest_file
-from worker.runner import submit, wait_for_run
+from worker.runner import resume, submit, wait_for_run
 from worker.store.db import close_stores, store_for
 from worker.store.models import Document, FindingRow, FormRow, PageRow, Run, Upload
 
@@ -32,6 +32,19 @@ def test_submit_runs_the_upload_in_a_child_process(tmp_path):
             assert s.get(Run, run_id).status == "done"
             assert s.scalars(select(Document.status)).all() == ["done"]
             assert s.scalars(select(FindingRow.run_id)).all()  # seed 000 has findings
+    finally:
+        close_stores()
+
+
+def test_resume_submits_api_uploads_left_without_a_run(tmp_path):
+    settings = make_settings(tmp_path / "data")
+    try:
+        store = store_for(settings.service)
+        left = ingest_file(store, seed("001"), "001.txt", "api", None)  # stored, then the server stopped
+        ingest_file(store, seed("001"), "again.txt", "cli", None)  # not the API's: its command waited for it
+        assert resume(settings) == [left]
+        wait_for_run(settings, left, timeout_s=120)
+        assert resume(settings) == []
     finally:
         close_stores()
 

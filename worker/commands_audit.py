@@ -111,8 +111,9 @@ def _say_messages(run: AuditRun, stderr: TextIO, said: set[str]) -> None:
 
 def run_settings(settings: Settings, out: Path) -> Settings:
     """`run`'s settings: its store under `out/.formaudit-data` unless `[service] data_dir` is set
-    (in the config file or FORMAUDIT_SERVICE__DATA_DIR)."""
-    if "data_dir" in settings.service.model_fields_set:
+    (in the config file or FORMAUDIT_SERVICE__DATA_DIR), or the documents go to Celery workers,
+    which read the blobs from the service's data directory."""
+    if "data_dir" in settings.service.model_fields_set or settings.service.redis_url:
         return settings
     service = settings.service.model_copy(update={"data_dir": str(out / ".formaudit-data")})
     return settings.model_copy(update={"service": service})

@@ -39,6 +39,23 @@ def submit(settings: Settings, upload_id: int, wait: bool = False,
         child.start()
 
 
+def resume(settings: Settings) -> list[int]:
+    """Submit again every API upload whose run was never written (the process that had it stopped);
+    the uploads' ids. For `serve` at start with the embedded pipeline: Celery redelivers by itself."""
+    from sqlalchemy import select
+
+    from worker.store.db import store_for
+    from worker.store.models import Run, Upload
+
+    with store_for(settings.service).session() as session:
+        done = select(Run.upload_id).where(Run.upload_id.is_not(None), Run.status == "done")
+        unfinished = list(session.scalars(select(Upload.id).where(Upload.origin == "api", Upload.id.not_in(done))
+                                          .order_by(Upload.id)))
+    for upload_id in unfinished:
+        submit(settings, upload_id)
+    return unfinished
+
+
 def run_upload(settings: Settings, upload_id: int, progress: Optional[Callable[[int, int], None]] = None) -> int:
     """Every step of the upload here and now; the id of its run."""
     from worker import jobs
