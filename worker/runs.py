@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -86,10 +89,14 @@ def audit_run(settings: Settings, run_id: int) -> None:
         results, forms, docs = _batch(session, run)
         audit = audit_results(results, settings.audit)
         _store_findings(session, run, audit, forms, docs)
-        folder = store.data_dir / "reports" / (f"nightly-{run.day.isoformat()}" if run.day else f"run-{run.id}")
-        _write_reports(audit, folder, {doc.original_name: blob_path(store.data_dir, doc) for doc in docs})
-        run.status, run.finished_at, run.report_dir = "done", datetime.now(timezone.utc), str(folder)
         run.totals, run.messages = totals(audit.findings), list(audit.messages)
+        folder = store.data_dir / "reports" / (f"nightly-{run.day.isoformat()}" if run.day else f"run-{run.id}")
+        blobs = {doc.original_name: blob_path(store.data_dir, doc) for doc in docs}
+    # Reports (page crops take a while) are written with no lock held: SQLite has one writer at a time.
+    _write_reports(audit, folder, blobs)
+    with store.session() as session, session.begin():
+        session.execute(update(Run).where(Run.id == run_id).values(
+            status="done", finished_at=datetime.now(timezone.utc), report_dir=str(folder)))
 
 
 def stored_result(doc: Document, forms: list[dict[str, Any]], tables: list[dict[str, Any]]) -> dict[str, Any]:
@@ -184,7 +191,14 @@ def _unique_key(finding: Finding, doc: Optional[Document], form: Optional[FormRo
 
 
 def _write_reports(audit: AuditRun, folder: Path, blobs: dict[str, Path]) -> None:
+    """Each report written beside its place and renamed: two audits of one run never mix their files."""
     folder.mkdir(parents=True, exist_ok=True)
-    write_reports(audit, json=folder / REPORTS["json"], xlsx=folder / REPORTS["xlsx"])
-    with open(folder / REPORTS["html"], "w", encoding="utf-8") as out, BlobCropper(blobs) as cropper:
-        render_html(audit, out, cropper)
+    work = Path(tempfile.mkdtemp(prefix=".writing-", dir=folder))
+    try:
+        write_reports(audit, json=work / REPORTS["json"], xlsx=work / REPORTS["xlsx"])
+        with open(work / REPORTS["html"], "w", encoding="utf-8") as out, BlobCropper(blobs) as cropper:
+            render_html(audit, out, cropper)
+        for name in REPORTS.values():
+            os.replace(work / name, folder / name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
