@@ -1,4 +1,5 @@
-"""`formaudit serve`: migrate the store, then run the API under uvicorn."""
+"""`formaudit serve`: migrate the store, take up uploads a stopped server left unfinished (embedded
+pipeline), then run the API under uvicorn."""
 from __future__ import annotations
 
 import logging
@@ -24,6 +25,14 @@ def serve(settings: Settings, host: str, port: int, stdout: TextIO, stderr: Text
     finally:
         store.dispose()
     redis_url = settings.service.redis_url
+    if not redis_url:
+        from worker.runner import resume
+
+        # Embedded, an upload's processing dies with the server that ran it; Celery redelivers by itself.
+        resumed = resume(settings)
+        if resumed:
+            print(f"formaudit: processing again {len(resumed)} upload(s) a previous server left unfinished: "
+                  f"{', '.join(map(str, resumed))}", file=stdout, flush=True)
     # the host only: a broker URL may carry a password
     mode = f"Celery broker at {redis_url.rsplit('@', 1)[-1]}" if redis_url else "embedded pipeline"
     print(f"formaudit: serving on http://{host}:{port} (review page /review, API docs /docs; {mode}; "
