@@ -45,6 +45,7 @@ class FindingFilter:
     """Which findings to list; None means any. Department is compared after NFKC normalisation."""
 
     run: Optional[int] = None
+    form: Optional[int] = None
     severity: Optional[str] = None
     rule: Optional[str] = None
     department: Optional[str] = None
@@ -68,8 +69,9 @@ def latest_run_id(session: Session) -> Optional[int]:
 def list_findings(session: Session, filt: FindingFilter) -> list[FindingRow]:
     """Findings matching `filt`, most severe first, then by department and reading order."""
     query = select(FindingRow).options(selectinload(FindingRow.decisions))
-    for column, value in ((FindingRow.run_id, filt.run), (FindingRow.severity, filt.severity),
-                          (FindingRow.rule, filt.rule), (FindingRow.status, filt.status)):
+    for column, value in ((FindingRow.run_id, filt.run), (FindingRow.form_id, filt.form),
+                          (FindingRow.severity, filt.severity), (FindingRow.rule, filt.rule),
+                          (FindingRow.status, filt.status)):
         if value is not None:
             query = query.where(column == value)
     rows = list(session.scalars(query.order_by(FindingRow.id)))
@@ -122,8 +124,9 @@ def get_finding(session: Session, finding_id: int) -> FindingRow:
     return row
 
 
-def get_form(session: Session, form_id: int) -> FormRow:
-    row = session.get(FormRow, form_id)
+def get_form(session: Session, form_id: int, lock: bool = False) -> FormRow:
+    """The form; `lock`: held until commit (PostgreSQL), so two reviewers' corrections do not overwrite each other."""
+    row = session.get(FormRow, form_id, with_for_update=lock)
     if row is None:
         raise NotFound(f"no form {form_id}")
     return row
@@ -155,7 +158,7 @@ def correct(session: Session, form_id: int, path: str, value: Any, who: str, why
     why = (why or "").strip() or None
     if why is None:
         raise ReviewError("a correction needs a reason: say where the right value comes from")
-    form = get_form(session, form_id)
+    form = get_form(session, form_id, lock=True)
     data = copy.deepcopy(form.data)  # a new object, so the JSON column sees the change
     slot = _slot(data, path or "")
     if slot is None:

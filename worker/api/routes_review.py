@@ -3,11 +3,13 @@ correct a value (then the runs holding the form are re-audited), and the page cr
 The rules of review live in `worker.review`; these routes only translate HTTP."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.findings import FormView
@@ -111,9 +113,9 @@ async def add_correction(form_id: int, body: CorrectionIn, request: Request,
     for run_id in runs:
         await run_in_threadpool(audit_run, settings, run_id)
     with store.session() as db:
-        findings = review.list_findings(db, review.FindingFilter())
+        findings = review.list_findings(db, review.FindingFilter(form=form_id))
         return {"correction": correction, "reaudited": [run_dict(db.get(Run, r)) for r in runs],
-                "findings": [review.finding_dict(f) for f in findings if f.form_id == form_id]}
+                "findings": [review.finding_dict(f) for f in findings]}
 
 
 @router.get("/api/forms/{form_id}", summary="One form: FORMS.md JSON (corrections applied) and provenance")
@@ -138,7 +140,7 @@ def crop(finding_id: int, request: Request, db: Session = Depends(session), _: C
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
-def crop_png(db: Session, row: FindingRow, data_dir: Any) -> Optional[bytes]:
+def crop_png(db: Session, row: FindingRow, data_dir: Path) -> Optional[bytes]:
     doc = db.get(Document, row.document_id) if row.document_id is not None else None
     if doc is None or doc.suffix not in CROPPABLE:
         return None
@@ -152,7 +154,7 @@ def review_data(request: Request, run: Optional[int] = None, severity: Optional[
                 db: Session = Depends(session), _: Caller = Depends(any_key)) -> dict[str, Any]:
     filt = _filters(run, severity, rule, department, status, db)
     everything = review.list_findings(db, review.FindingFilter(run=filt.run))
-    shown = [row for row in review.list_findings(db, filt)]
+    shown = review.list_findings(db, filt)
     config = settings_of(request).audit
     forms: dict[int, Optional[FormRow]] = {}
     docs: dict[int, Optional[Document]] = {}
@@ -170,7 +172,7 @@ def review_data(request: Request, run: Optional[int] = None, severity: Optional[
     for group in groups:
         for dept in group["departments"]:
             dept["findings"] = [card(row) for row in dept["findings"]]
-    runs = db.query(Run).order_by(Run.id.desc()).limit(50).all()
+    runs = db.scalars(select(Run).order_by(Run.id.desc()).limit(50))
     return {"run": filt.run, "runs": [{"id": r.id, "kind": r.kind, "day": r.day.isoformat() if r.day else None,
                                         "started_at": r.started_at.isoformat(), "status": r.status} for r in runs],
             "count": len(shown), "total": len(everything), "groups": groups,
