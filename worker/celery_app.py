@@ -46,10 +46,14 @@ _settings: Optional[Settings] = None
 
 def configure(settings: Settings) -> Celery:
     """Point the app at `settings.service.redis_url` with the service's delivery guarantees and
-    limits; the tasks then run with these settings. Returns the app."""
+    limits; the tasks then run with these settings. Returns the app. One broker per process: the
+    app keeps its connections, so configuring it again must name the same Redis."""
     global _settings
-    if not settings.service.redis_url:
+    url = settings.service.redis_url
+    if not url:
         raise ValueError("the Celery app needs [service] redis_url (REDIS_URL)")
+    if _settings is not None and _settings.service.redis_url != url:
+        raise ValueError(f"the Celery app already sends to {_settings.service.redis_url}, not {url}")
     app.conf.update(celery_config(settings))
     _settings = settings
     return app
@@ -95,6 +99,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_max_memory_per_child": service.max_memory_per_child_mb * 1024,  # KiB
         "worker_proc_alive_timeout": PROCESS_START_TIMEOUT_S,
         "worker_hijack_root_logger": False,
+        # A task running when the broker went away carries on: its page is stored and the steps
+        # after it run from the store, so a Redis restart costs no work. Its acknowledgement is
+        # lost with the connection; the message comes back after the visibility timeout and
+        # finds its page done. (Celery 6 will cancel such tasks by default, losing the page.)
         "worker_cancel_long_running_tasks_on_connection_loss": False,
         "timezone": local_zone(),
         "enable_utc": True,
@@ -136,9 +144,9 @@ def local_zone() -> str:
 @worker_process_init.connect
 def _load_models(**_: Any) -> None:
     """Each pool process loads the OCR engine and the layout model once, before its first task
-    (both cache per process), and drops database connections inherited from its parent."""
+    (both cache per process). Database connections inherited from the parent are dropped by
+    `worker.store.db` itself, at fork."""
     settings = current_settings()
-    _forget_inherited_connections()
     from extractor.scan import layout, stage
 
     try:
@@ -148,11 +156,3 @@ def _load_models(**_: Any) -> None:
     except Exception as exc:  # a missing model is each scan page's error, named there; text pages still work
         log.warning("formaudit: models not loaded in worker process %s: %s", os.getpid(), exc)
 
-
-def _forget_inherited_connections() -> None:
-    # A connection opened by the parent and shared by two processes corrupts both ends.
-    from worker import jobs
-
-    forget = getattr(jobs, "forget_connections", None)
-    if forget is not None:
-        forget()

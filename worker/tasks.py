@@ -15,7 +15,12 @@ one run however many page tasks see the upload ready at once (`jobs.audit_upload
 the upload's run).
 
 Transient errors (the broker or the database going away) are retried with exponential backoff and
-jitter. `worker.jobs` is imported inside the tasks: the API process imports this module to send
+jitter; a task whose pool process died runs again (`retry_on_worker_lost`). A page or split task
+that fails for good (time limit, too many deaths, a bug) stores its page or document as failed
+with the reason and lets the pipeline go on (`_give_up`).
+
+Beat's nightly task takes the inbox, fans its files out to the same page tasks, and a follow-up
+task audits the night's batch (`worker.nightly`) once they are read. `worker.jobs` is imported inside the tasks: the API process imports this module to send
 tasks, and must not load the extractor's OpenCV and ONNX.
 """
 from __future__ import annotations
@@ -28,7 +33,10 @@ import kombu.exceptions
 import redis.exceptions
 import sqlalchemy.exc
 from celery import group
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded, WorkerLostError
+from celery.signals import task_failure
 
+from extractor.model import ErrorItem
 from worker.celery_app import NIGHTLY_TASK, app, configure, current_settings
 from worker.settings import Settings
 
@@ -36,8 +44,15 @@ log = logging.getLogger(__name__)
 
 TRANSIENT = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, kombu.exceptions.OperationalError,
              sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, ConnectionError, TimeoutError)
+MAX_RETRIES = 8
+# A task whose pool process died (killed, out of memory, a crash in native code) runs again, at
+# most MAX_RETRIES times: a page that kills every process reading it then fails on its own,
+# instead of being requeued for ever.
 RETRY: dict[str, Any] = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_backoff_max": 60,
-                         "retry_jitter": True, "max_retries": 8}
+                         "retry_jitter": True, "max_retries": MAX_RETRIES, "retry_on_worker_lost": True,
+                         "default_retry_delay": 2}
+NIGHTLY_POLL_S = 5  # how often the nightly run looks whether the inbox's files are read
+NIGHTLY_POLLS = 6 * 3600 // NIGHTLY_POLL_S  # then, after 6 hours, it audits what is read
 
 
 def submit_upload(upload_id: int, settings: Optional[Settings] = None) -> None:
@@ -65,7 +80,7 @@ def start_upload(upload_id: int) -> None:
 
 
 @app.task(name="formaudit.split", **RETRY)
-def split(upload_id: int, document_id: int) -> None:
+def split(upload_id: Optional[int], document_id: int) -> None:
     """Read the document's page list and send one task per page still to read."""
     from worker import jobs
 
@@ -78,7 +93,7 @@ def split(upload_id: int, document_id: int) -> None:
 
 
 @app.task(name="formaudit.page", **RETRY)
-def page(upload_id: int, document_id: int, number: int) -> None:
+def page(upload_id: Optional[int], document_id: int, number: int) -> None:
     """Read one page (text layer, or rasterise and OCR), then try the steps after it."""
     from worker import jobs
 
@@ -96,24 +111,123 @@ def audit_upload(upload_id: int) -> None:
 
 
 @app.task(name=NIGHTLY_TASK, **RETRY)
-def nightly_audit(day: Optional[str] = None) -> int:
-    """The nightly batch of `day` (ISO date; default: today, local time); the run's id. Unique
-    per day, so beat firing twice, or this task redelivered, makes one run."""
+def nightly_audit(day: Optional[str] = None) -> None:
+    """Beat's nightly task: take the inbox into the store, fan its files out to the page tasks
+    like an upload's (their uploads are not audited apart), then audit the night's batch once they
+    are read. `day`: ISO date, default today (local time)."""
+    from worker import jobs
+    from worker.nightly import take_inbox
+
+    settings = current_settings()
+    when = day or datetime.now().date().isoformat()
+    if _nightly_done(settings, date.fromisoformat(when)):
+        return  # beat fired twice: the inbox waits for the next night, as `nightly_audit` leaves it
+    uploads = take_inbox(settings)
+    for upload_id in uploads:
+        for document_id in jobs.unprocessed_documents(settings, upload_id):
+            split.delay(None, document_id)
+    nightly_finish.delay(when, uploads)
+
+
+@app.task(name="formaudit.nightly_finish", bind=True, **RETRY)
+def nightly_finish(self: Any, day: str, upload_ids: list[int]) -> int:
+    """The night's run (unique per day: beat firing twice, or this task redelivered, makes one
+    run) once the inbox's files are read; after NIGHTLY_WAIT_S it audits what is read by then
+    (`nightly_audit` reads anything still pending itself)."""
+    from worker import jobs
     from worker.nightly import nightly_audit as run_nightly
 
-    when = date.fromisoformat(day) if day else datetime.now().date()
-    return run_nightly(current_settings(), when)
+    settings = current_settings()
+    if not all(jobs.upload_ready(settings, u) for u in upload_ids) and self.request.retries < NIGHTLY_POLLS:
+        raise self.retry(countdown=NIGHTLY_POLL_S, max_retries=NIGHTLY_POLLS)
+    return run_nightly(settings, date.fromisoformat(day))
 
 
-def _after_pages(settings: Settings, upload_id: int, document_id: int) -> None:
+def _nightly_done(settings: Settings, day: date) -> bool:
+    from sqlalchemy import select
+
+    from worker import jobs
+    from worker.store.models import Run
+
+    with jobs.store_for(settings.service).session() as session:
+        return session.scalar(select(Run.status).where(Run.day == day)) == "done"
+
+
+def _after_pages(settings: Settings, upload_id: Optional[int], document_id: int) -> None:
     from worker import jobs
 
     jobs.assemble_document(settings, document_id)  # does nothing until every page is done
     _audit_if_ready(settings, upload_id)
 
 
-def _audit_if_ready(settings: Settings, upload_id: int) -> None:
+def _audit_if_ready(settings: Settings, upload_id: Optional[int]) -> None:
     from worker import jobs
 
-    if jobs.upload_ready(settings, upload_id):
+    if upload_id is not None and jobs.upload_ready(settings, upload_id):
         audit_upload.delay(upload_id)
+
+
+@task_failure.connect
+def _give_up(sender: Any = None, exception: Optional[BaseException] = None, args: Any = (), **_: Any) -> None:
+    """A page or split task that failed for good (time limit, its process died MAX_RETRIES + 1
+    times, an error that is not transient) stores its page or document as failed with the reason,
+    and the pipeline goes on: one bad page never leaves its upload waiting for ever. Runs in the
+    pool process, or in the worker's main process when the pool process is gone."""
+    name = getattr(sender, "name", None)
+    if name not in (page.name, split.name) or len(args) < 2:
+        return
+    settings = current_settings()
+    upload_id, document_id = args[0], int(args[1])
+    try:
+        if name == page.name:
+            number = int(args[2])
+            _fail_page(settings, document_id, number, _failure(f"page {number}", exception, settings, number))
+            _after_pages(settings, upload_id, document_id)
+        else:
+            _fail_document(settings, document_id, _failure("the file", exception, settings))
+            _audit_if_ready(settings, upload_id)
+    except Exception:  # the store or the broker is gone too: the page stays pending, named in the log
+        log.exception("formaudit: could not record the failure of %s%s", name, tuple(args))
+
+
+def _failure(what: str, exc: Optional[BaseException], settings: Settings, number: Optional[int] = None) -> ErrorItem:
+    """The error item of a task that gave up, its reason in words."""
+    service = settings.service
+    if isinstance(exc, (SoftTimeLimitExceeded, TimeLimitExceeded)):
+        reason = f"reading it took longer than the time limit ({service.task_soft_limit_s} s, hard {service.hard_limit_s} s)"
+    elif isinstance(exc, WorkerLostError):
+        reason = f"the worker process reading it died {MAX_RETRIES + 1} times ({exc})"
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    return ErrorItem("PAGE_FAILED" if number else "DOCUMENT_FAILED", f"{what} could not be read: {reason}", number)
+
+
+def _fail_page(settings: Settings, document_id: int, number: int, error: ErrorItem) -> None:
+    """The page as read, with no content and `error`, as `jobs.process_page` stores a page whose
+    reading failed; a page stored meanwhile is left as it is."""
+    from sqlalchemy import func, select, update
+
+    from extractor.model import Page
+    from worker import jobs
+    from worker.pagedata import page_result
+    from worker.store.models import Document, PageRow
+
+    with jobs.store_for(settings.service).session() as session, session.begin():
+        stored = session.execute(update(PageRow).where(
+            PageRow.document_id == document_id, PageRow.number == number, PageRow.status.not_in(jobs.FINAL)).values(
+            status="failed", result=page_result(Page(number, errors=[error]))))
+        if stored.rowcount:
+            read = select(func.count(PageRow.id)).where(PageRow.document_id == document_id, PageRow.status.in_(jobs.FINAL))
+            session.execute(update(Document).where(Document.id == document_id).values(pages_done=read.scalar_subquery()))
+
+
+def _fail_document(settings: Settings, document_id: int, error: ErrorItem) -> None:
+    """The document failed with `error` and no forms, unless it was finished meanwhile."""
+    from sqlalchemy import update
+
+    from worker import jobs
+    from worker.store.models import Document
+
+    with jobs.store_for(settings.service).session() as session, session.begin():
+        session.execute(update(Document).where(Document.id == document_id, Document.status.not_in(jobs.FINAL)).values(
+            status="failed", errors=[error.to_dict()], tables=[]))
