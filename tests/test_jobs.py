@@ -144,3 +144,24 @@ def test_upload_audit_keeps_review_status_by_key(settings, tmp_path):
         after = {r.key: r for r in s.scalars(select(FindingRow).where(FindingRow.run_id == run_id))}
         assert after[other.key].status == "dismissed" and after[other.key].id == other.id
         assert target.key not in after and len(after) < len(rows)
+
+
+def test_a_page_given_up_on_is_stored_failed_and_the_rest_assembled(settings):
+    from extractor.model import ErrorItem
+
+    upload_id = _ingest(settings, SCAN)
+    (document_id,) = jobs.upload_documents(settings, upload_id)
+    assert jobs.split_document(settings, document_id) == [1]
+    error = ErrorItem("PAGE_FAILED", "page 1 could not be read: the time limit passed", 1)
+    jobs.fail_page(settings, document_id, 1, error)
+    jobs.fail_page(settings, document_id, 1, ErrorItem("PAGE_FAILED", "again", 1))  # the first word stays
+    assert jobs.assemble_document(settings, document_id)
+    result = jobs.document_result(settings, document_id)
+    assert result["status"] == "failed" and result["errors"] == [error.to_dict()]
+    with store_for(settings.service).session() as s:
+        assert (s.get(Document, document_id).pages_done, s.get(Document, document_id).status) == (1, "failed")
+    other = _ingest(settings, seed("001"))
+    (doc_id,) = jobs.upload_documents(settings, other)
+    jobs.fail_document(settings, doc_id, ErrorItem("DOCUMENT_FAILED", "the file could not be read: boom"))
+    assert jobs.document_result(settings, doc_id)["errors"][0]["code"] == "DOCUMENT_FAILED"
+    assert jobs.upload_ready(settings, other)

@@ -81,12 +81,32 @@ def process_page(settings: Settings, document_id: int, number: int) -> None:
         path = blob_path(store.data_dir, row.document)
     started = time.perf_counter()
     page, fatal = _read_page(settings, path, number)
-    result = page_result(page, fatal)
+    _store_page(store, document_id, number, "failed" if fatal else "done", page_result(page, fatal),
+                time.perf_counter() - started)
+
+
+def fail_page(settings: Settings, document_id: int, number: int, error: ErrorItem) -> None:
+    """Store the page as read, with no content and `error` (a page task that gave up for good: time
+    limit, its worker killed again and again); the document is then assembled from the other pages.
+    A page stored meanwhile is left as it is."""
+    _store_page(store_for(settings.service), document_id, number, "failed", page_result(Page(number, errors=[error])))
+
+
+def fail_document(settings: Settings, document_id: int, error: ErrorItem) -> None:
+    """The document failed with `error` and no forms (its split gave up for good), unless it was
+    finished meanwhile."""
+    with store_for(settings.service).session() as session, session.begin():
+        session.execute(update(Document).where(Document.id == document_id, Document.status.not_in(FINAL)).values(
+            status="failed", errors=[error.to_dict()], tables=[]))
+
+
+def _store_page(store: Store, document_id: int, number: int, status: str, result: dict[str, Any],
+                seconds: Optional[float] = None) -> None:
     with store.session() as session, session.begin():
-        done = session.execute(update(PageRow).where(PageRow.document_id == document_id, PageRow.number == number,
-                                                     PageRow.status.not_in(FINAL)).values(
-            status="failed" if fatal else "done", result=result, seconds=time.perf_counter() - started))
-        if done.rowcount:
+        stored = session.execute(update(PageRow).where(PageRow.document_id == document_id, PageRow.number == number,
+                                                       PageRow.status.not_in(FINAL)).values(
+            status=status, result=result, seconds=seconds))
+        if stored.rowcount:
             _count_pages(session, document_id)
 
 
@@ -194,5 +214,5 @@ def _cut(text: Optional[str], width: int) -> Optional[str]:
 
 
 __all__ = ["assemble_document", "audit_documents", "audit_run", "audit_upload", "close_stores", "document_result",
-           "forget_connections", "process_document", "process_page", "split_document", "store_for", "unprocessed_documents",
+           "fail_document", "fail_page", "forget_connections", "process_document", "process_page", "split_document", "store_for", "unprocessed_documents",
            "upload_documents", "upload_ready"]
