@@ -19,31 +19,20 @@ from worker.store.models import Document, FindingRow, FormRow, PageRow, Run, Upl
 PDF = REPO / "samples" / "docs" / "shanghai-2023.pdf"
 
 
-def test_submit_runs_the_upload_in_a_child_process(tmp_path):
+def test_resume_submits_api_uploads_left_without_a_run_to_a_child_process(tmp_path):
     settings = make_settings(tmp_path / "data")
     try:
         store = store_for(settings.service)
-        upload_id = ingest_file(store, seed("000"), "000.txt", "api", None)
-        submit(settings, upload_id)  # returns at once; a spawned child does the work
+        left = ingest_file(store, seed("000"), "000.txt", "api", None)  # stored, then the server stopped
+        ingest_file(store, seed("001"), "001.txt", "cli", None)  # not the API's: its command waited for it
+        assert resume(settings) == [left]  # submit: returns at once, a spawned child does the work
         seen: list[tuple[int, int]] = []
-        run_id = wait_for_run(settings, upload_id, lambda done, total: seen.append((done, total)), timeout_s=120)
+        run_id = wait_for_run(settings, left, lambda done, total: seen.append((done, total)), timeout_s=120)
         assert seen[-1] == (1, 1)
         with store.session() as s:
             assert s.get(Run, run_id).status == "done"
-            assert s.scalars(select(Document.status)).all() == ["done"]
+            assert s.scalars(select(Document.status).order_by(Document.id)).all() == ["done", "queued"]
             assert s.scalars(select(FindingRow.run_id)).all()  # seed 000 has findings
-    finally:
-        close_stores()
-
-
-def test_resume_submits_api_uploads_left_without_a_run(tmp_path):
-    settings = make_settings(tmp_path / "data")
-    try:
-        store = store_for(settings.service)
-        left = ingest_file(store, seed("001"), "001.txt", "api", None)  # stored, then the server stopped
-        ingest_file(store, seed("001"), "again.txt", "cli", None)  # not the API's: its command waited for it
-        assert resume(settings) == [left]
-        wait_for_run(settings, left, timeout_s=120)
         assert resume(settings) == []
     finally:
         close_stores()
@@ -74,7 +63,7 @@ def test_two_processes_on_one_document_leave_one_set_of_rows(tmp_path, database_
     try:
         store = store_for(settings.service)
         (document_id,) = jobs.upload_documents(settings, ingest_file(store, PDF, PDF.name, "cli", None))
-        ctx = multiprocessing.get_context("spawn")
+        ctx = multiprocessing.get_context("fork")  # as Celery's pool forks; jobs drop inherited connections
         barrier = ctx.Barrier(2)
         racers = [ctx.Process(target=_race, args=(settings, document_id, barrier)) for _ in range(2)]
         for racer in racers:
