@@ -165,3 +165,16 @@ def test_a_page_given_up_on_is_stored_failed_and_the_rest_assembled(settings):
     jobs.fail_document(settings, doc_id, ErrorItem("DOCUMENT_FAILED", "the file could not be read: boom"))
     assert jobs.document_result(settings, doc_id)["errors"][0]["code"] == "DOCUMENT_FAILED"
     assert jobs.upload_ready(settings, other)
+
+
+def test_run_report_crops_come_from_the_blobs(tmp_path):
+    from worker.runner import run_upload
+
+    settings = make_settings(tmp_path / "data")
+    try:
+        pdf = REPO / "samples" / "docs" / "shanghai-2023.pdf"
+        run_id = run_upload(settings, _ingest(settings, pdf, "uploaded/shanghai.pdf"))  # the name is no path on disk
+        html = (tmp_path / "data" / "reports" / f"run-{run_id}" / "report.html").read_text(encoding="utf-8")
+        assert "uploaded/shanghai.pdf" in html and "data:image/png;base64," in html
+    finally:
+        close_stores()
