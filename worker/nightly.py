@@ -26,18 +26,14 @@ log = logging.getLogger(__name__)
 
 
 def nightly_audit(settings: Settings, day: date) -> int:
-    """Take the inbox, read what is pending, audit the night's batch (the documents read by now and
-    in no nightly run yet); the run's id."""
+    """Take the inbox, read what is pending, audit the night's batch; the run's id."""
     store = store_for(settings.service)
     with store.session() as session:
         run = session.scalars(select(Run).where(Run.day == day)).one_or_none()
         if run is not None and run.status == "done":
             return run.id
     take_inbox(settings)
-    # Embedded, this process reads what is pending. With Celery the workers do (the nightly task
-    # sends the inbox's uploads to them and waits): reading here too would only do their work twice.
-    pending = [] if settings.service.redis_url else _pending(settings)
-    for document_id in pending:
+    for document_id in _pending(settings):
         try:
             jobs.process_document(settings, document_id)
         except Exception:  # one bad document must not cost the night's batch; it waits for the next night
