@@ -21,10 +21,11 @@ from sqlalchemy import delete, func, select, update
 
 from extractor.model import ErrorItem, Grid, Page
 from extractor.pipeline import READ_ERRORS, ExtractResult, collect_pages, load_pages, read_error
+from extractor.scan.stage import scan_pages, wants_scan
 from worker.pagedata import fatal_error, page_from_result, page_result
+from worker.runs import audit_documents, audit_run, audit_upload, stored_result, upload_documents
 from worker.settings import Settings
 from worker.store.blobs import blob_path
-from worker.runs import audit_documents, audit_run, audit_upload, stored_result, upload_documents
 from worker.store.db import Store, close_stores, forget_connections, store_for
 from worker.store.models import Document, FormRow, PageRow
 
@@ -52,8 +53,6 @@ def _split(store: Store, document_id: int, path: Path) -> None:
         error = None
     except READ_ERRORS as exc:
         pages, kind, error = [], None, read_error(exc)
-    from extractor.scan.stage import wants_scan
-
     with store.session() as session, session.begin():
         claim = update(Document).where(Document.id == document_id, Document.pages_total.is_(None))
         values: dict[str, Any] = {"pages_total": len(pages), "kind": kind, "status": "processing"}
@@ -111,8 +110,6 @@ def _store_page(store: Store, document_id: int, number: int, status: str, result
 
 
 def _read_page(settings: Settings, path: Path, number: int) -> tuple[Page, Optional[ErrorItem]]:
-    from extractor.scan.stage import scan_pages
-
     try:
         pages, _ = load_pages(path)
         page = next((p for p in pages if p.number == number), None)
