@@ -49,20 +49,14 @@ def run_round(workers: int, archive: Path, work: Path, timeout: float) -> tuple[
 
     from worker.store.models import Document
 
-    stack = Stack(work, None)
-    try:
-        for _ in range(workers):
-            stack.start_worker(wait=False)
-        for proc in stack.workers:
-            proc.wait_ready()  # model loading is each process's start-up, not throughput
+    with Stack(work, None) as stack:
+        stack.start_workers(workers)  # model loading is each process's start-up, not throughput
         started = time.perf_counter()
         run = stack.wait_run(stack.submit(archive), timeout)
         elapsed = time.perf_counter() - started
         with stack.store.session() as s:
             pages = s.scalar(select(func.sum(Document.pages_total)).where(Document.id.in_(run.document_ids)))
         return int(pages or 0), elapsed
-    finally:
-        stack.close()
 
 
 def main() -> int:

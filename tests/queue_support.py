@@ -112,12 +112,14 @@ def clean_env() -> dict[str, str]:
 
 
 class WorkerProcess:
-    """`formaudit worker --config FILE --concurrency N`, logging to a file the test can read."""
+    """`formaudit worker --config FILE --concurrency N` (or `formaudit beat --config FILE`), logging
+    to a file the test can read."""
 
-    def __init__(self, config: Path, log: Path, concurrency: int = 1) -> None:
+    def __init__(self, config: Path, log: Path, concurrency: int = 1, command: str = "worker") -> None:
         self.log = log
+        args = ["--concurrency", str(concurrency)] if command == "worker" else []
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "worker.cli", "worker", "--config", str(config), "--concurrency", str(concurrency)],
+            [sys.executable, "-m", "worker.cli", command, "--config", str(config), *args],
             cwd=REPO, env=clean_env(), stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
     @property
@@ -196,10 +198,17 @@ class Stack:
         self.config = write_config(self.settings, work / "formaudit.toml")
         self.workers: list[WorkerProcess] = []
 
-    def start_worker(self, wait: bool = True) -> WorkerProcess:
-        proc = WorkerProcess(self.config, self.work / f"worker-{len(self.workers)}.log")
-        self.workers.append(proc)
-        return proc.wait_ready() if wait else proc
+    def __enter__(self) -> "Stack":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+    def start_workers(self, n: int) -> list[WorkerProcess]:
+        """Start `n` more workers (at once: their models load side by side) and wait until each is ready."""
+        started = [WorkerProcess(self.config, self.work / f"worker-{len(self.workers) + i}.log") for i in range(n)]
+        self.workers += started
+        return [proc.wait_ready() for proc in started]
 
     def submit(self, path: Path, name: Optional[str] = None) -> int:
         """Ingest `path` as an upload and queue it; the upload's id."""

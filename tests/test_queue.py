@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.queue_support import DOCS, REPO, SCANS, Stack, shared_redis, wait_for
+from tests.queue_support import DOCS, REPO, SCANS, Stack, WorkerProcess, shared_redis, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 
@@ -24,15 +24,9 @@ PAGE_DONE = re.compile(r"Task formaudit\.page\[[0-9a-f-]+\] succeeded")
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     work = tmp_path_factory.mktemp("queue")
-    opened = Stack(work, None, inbox_dir=str(work / "inbox"))
-    try:
-        for _ in range(2):
-            opened.start_worker(wait=False)
-        for proc in opened.workers:
-            proc.wait_ready()
+    with Stack(work, None, inbox_dir=str(work / "inbox")) as opened:
+        opened.start_workers(2)
         yield opened
-    finally:
-        opened.close()
 
 
 def stack_url() -> str:
@@ -112,6 +106,22 @@ def test_the_nightly_task_audits_the_inbox_once_per_day(stack):
              "the second nightly task to end")  # received + succeeded, twice
     assert stack.count(Run, Run.kind == "nightly") == 1 and (inbox / "late.txt").exists()
     assert stack.count(FindingRow, FindingRow.run_id == run.id) == findings
+
+
+def test_beat_starts_with_the_nightly_audit_at_the_configured_time(stack):
+    import shelve
+
+    from worker.queue_commands import BEAT_SCHEDULE_FILE
+
+    beat = WorkerProcess(stack.config, stack.work / "beat.log", command="beat")
+    try:
+        wait_for(lambda: "beat: Starting" in beat.text(), 60, f"beat to start\n{beat.text()}")
+    finally:
+        beat.stop()
+    with shelve.open(str(Path(stack.settings.service.data_dir) / BEAT_SCHEDULE_FILE), flag="r") as db:
+        entry = db["entries"]["nightly-audit"]
+    assert entry.task == "formaudit.nightly_audit"
+    assert (entry.schedule.hour, entry.schedule.minute) == ({2}, {0})  # [service] nightly_at's default, 02:00
 
 
 def test_a_page_that_fails_for_good_is_stored_failed_and_its_document_finishes(tmp_path):

@@ -1,8 +1,10 @@
 """Issue 5 point 8 against real servers: a private redis-server and the machine's PostgreSQL (a
 schema of this module's own), two `formaudit worker` processes.
 
-- a pool process SIGKILLed while it reads a scanned page: the page is read again by another
-  process, the upload completes, and no form, finding or run is duplicated;
+- two workers reading the pages of one scan, one's pool process and the other worker whole
+  SIGKILLed: the first sends its page again at once, the second's message comes back after the
+  visibility timeout, the first worker finishes the document, and no form, finding or run is
+  duplicated;
 - Redis stopped and started again mid-run: the run completes;
 - an archive with a corrupt PDF, an encrypted PDF, a photo and a zip-slip member: each gets its
   own error, the good file is processed and audited.
@@ -34,15 +36,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_database: str) -> Iterato
     for url in pg_schema_url(pg_database):
         # Limits short enough that a message lost with a connection comes back within the test
         # (visibility 31 s), long enough for a scanned page on a busy machine.
-        opened = Stack(tmp_path_factory.mktemp("reliability"), url, task_soft_limit_s=20, visibility_timeout_s=31)
-        try:
-            for _ in range(2):
-                opened.start_worker(wait=False)
-            for proc in opened.workers:
-                proc.wait_ready()
+        with Stack(tmp_path_factory.mktemp("reliability"), url, task_soft_limit_s=20, visibility_timeout_s=31) as opened:
+            opened.start_workers(2)
             yield opened
-        finally:
-            opened.close()
 
 
 def pool_children(proc: WorkerProcess) -> list[int]:
@@ -71,32 +67,45 @@ def assert_one_of_each(stack: Stack, upload_id: int, run, forms: int) -> None:
     assert stack.count(FindingRow, FindingRow.run_id == run.id) == len(report["findings"]) + len(report["suppressed"])
 
 
-def test_a_pool_process_killed_mid_page_is_replaced_and_nothing_is_duplicated(stack):
+def reading(stack: Stack) -> list[WorkerProcess]:
+    """The workers inside a page's reading: as many pages claimed (attempts counted, not yet
+    stored) as workers busy with a page task, so each busy worker is past its page's claim."""
     from sqlalchemy import func, select
+
+    from worker.store.models import PageRow
+
+    busy = [proc for proc in busy_workers(stack) if pool_children(proc)]
+    with stack.store.session() as s:
+        claimed = s.scalar(select(func.count()).where(PageRow.attempts >= 1, PageRow.status == "pending"))
+    return busy if claimed >= len(busy) else []
+
+
+def test_workers_killed_mid_document_leave_it_finished_once(stack):
+    """Both workers reading a page of one scanned document, then killed two ways at once:
+    - one worker's pool process SIGKILLed: its main process sends the page again;
+    - the other worker SIGKILLed whole (main and pool process: the machine died): its message waits
+      in Redis until the visibility timeout (31 s here), when the first worker's sweep puts it back.
+    The first worker reads both pages again; no form, finding or run is duplicated."""
+    from sqlalchemy import select
 
     from worker.store.models import Document, PageRow
 
     upload_id = stack.submit(SCANS / "shanghai-2023.p3-4.mild.pdf")
-
-    def reading() -> Optional[tuple[WorkerProcess, list[int]]]:
-        busy = busy_workers(stack)
-        with stack.store.session() as s:  # pages claimed (attempts counted) and not yet stored
-            claimed = s.scalar(select(func.count()).where(PageRow.attempts >= 1, PageRow.status == "pending"))
-        # as many pages claimed as workers busy with one: each of them is inside its page's reading
-        children = pool_children(busy[0]) if busy and claimed >= len(busy) else []
-        return (busy[0], children) if children else None
-
-    proc, children = wait_for(reading, 120, f"a page being read\n{stack.logs()}", interval=0.05)
-    for pid in children:
+    survivor, dead = wait_for(lambda: len(reading(stack)) == 2 and reading(stack), 120,
+                              f"both workers reading a page\n{stack.logs()}", interval=0.05)
+    for pid in pool_children(survivor):
         os.kill(pid, signal.SIGKILL)
-    run = stack.wait_run(upload_id, timeout=240)
+    dead.kill()
+    stack.workers.remove(dead)
+    assert stack.redis.client().hlen("unacked") >= 1  # the dead worker's message: held, not lost
 
-    assert "signal 9" in proc.text() or "WorkerLostError" in proc.text()
+    run = stack.wait_run(upload_id, timeout=240)
     with stack.store.session() as s:
         document = s.get(Document, run.document_ids[0])
         assert (document.status, document.pages_done, document.pages_total) == ("done", 2, 2), document.errors
         attempts = sorted(s.scalars(select(PageRow.attempts).where(PageRow.document_id == document.id)))
-    assert attempts[-1] == 2  # the killed reading, and the one after it
+    assert attempts == [2, 2]  # each page: the killed reading, and the one after it
+    assert "WorkerLostError" in survivor.text()
     assert_one_of_each(stack, upload_id, run, forms=1)
 
 

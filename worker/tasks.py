@@ -94,7 +94,7 @@ def split(upload_id: Optional[int], document_id: int) -> None:
 
 @app.task(name="formaudit.page", **RETRY)
 def page(upload_id: Optional[int], document_id: int, number: int) -> None:
-    """Read one page (text layer, or rasterise and OCR), then try the steps after it."""
+    """Read one page without text (rasterise, clean up, OCR), then try the steps after it."""
     from worker import jobs
 
     settings = current_settings()
@@ -132,14 +132,15 @@ def nightly_audit(day: Optional[str] = None) -> None:
 @app.task(name="formaudit.nightly_finish", bind=True, **RETRY)
 def nightly_finish(self: Any, day: str, upload_ids: list[int]) -> int:
     """The night's run (unique per day: beat firing twice, or this task redelivered, makes one
-    run) once the inbox's files are read; after NIGHTLY_WAIT_S it audits what is read by then
-    (`nightly_audit` reads anything still pending itself)."""
+    run) once the inbox's files are read; after NIGHTLY_POLLS looks (6 hours) it audits what is
+    read by then (`worker.nightly.nightly_audit` reads anything still pending itself)."""
     from worker import jobs
     from worker.nightly import nightly_audit as run_nightly
 
     settings = current_settings()
     if not all(jobs.upload_ready(settings, u) for u in upload_ids) and self.request.retries < NIGHTLY_POLLS:
-        raise self.retry(countdown=NIGHTLY_POLL_S, max_retries=NIGHTLY_POLLS)
+        # soon at first (the inbox is often a few small files), then every NIGHTLY_POLL_S
+        raise self.retry(countdown=min(NIGHTLY_POLL_S, 1 + self.request.retries), max_retries=NIGHTLY_POLLS)
     return run_nightly(settings, date.fromisoformat(day))
 
 
