@@ -83,7 +83,9 @@ def bench(counts: list[int], args: argparse.Namespace, root: Path) -> int:
             print(f"{n} worker(s): {exc}", file=sys.stderr)
             return 1
         rates.append(pages / seconds * 60 if seconds else 0.0)
-        print(f"{n} worker process(es): {pages} pages in {seconds:.1f} s = {rates[-1]:.1f} pages/min")
+        # a timing taken beside another job says little: the machine's load is shown with it
+        print(f"{n} worker process(es): {pages} pages in {seconds:.1f} s = {rates[-1]:.1f} pages/min"
+              f" (load average {os.getloadavg()[0]:.1f})")
     for n, rate in zip(counts[1:], rates[1:]):
         print(f"speed-up {n} vs {counts[0]} worker(s): {rate / rates[0]:.2f}x")
     return 0

@@ -14,6 +14,7 @@ from typing import Iterator
 
 import pytest
 
+from extractor.scan.options import ScanOptions
 from tests.queue_support import DOCS, REPO, SCANS, Stack, WorkerProcess, shared_redis, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
@@ -152,6 +153,26 @@ def test_a_page_that_fails_for_good_is_stored_failed_and_its_document_finishes(t
             assert "time limit" in document.errors[0]["message"]
     finally:
         close_stores()
+
+
+@pytest.mark.ocr
+def test_a_new_pool_process_loads_the_models_the_scan_path_then_finds(tmp_path, monkeypatch):
+    """What each pool process does when it starts (`worker_process_init`): the OCR engine under
+    the settings' options, and the layout model, are in this process's caches before any task."""
+    from celery.signals import worker_process_init
+
+    from extractor import ocr
+    from extractor.scan import layout, stage
+    from tests.service_support import make_settings
+    from worker.celery_app import configure
+
+    settings = make_settings(tmp_path, redis_url=stack_url()).model_copy(update={"scan": ScanOptions(ocr_threads=1)})
+    configure(settings)
+    ocr._CACHE.pop(("rapid", (("threads", 1),)), None)  # as in a process that has read nothing yet
+    monkeypatch.setattr(layout, "_MODEL", None)
+    worker_process_init.send(sender=None)
+    assert stage._engine(settings.scan) is ocr._CACHE[("rapid", (("threads", 1),))]
+    assert layout._MODEL is not None
 
 
 def test_sending_tasks_loads_neither_opencv_nor_onnx():

@@ -71,7 +71,6 @@ def current_settings() -> Settings:
 def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery's settings for the service, derived from `[service]` (one place for every knob)."""
     service = settings.service
-    visibility = service.visibility_timeout_s
     return {
         "broker_url": service.redis_url,
         "result_backend": service.redis_url,
@@ -89,8 +88,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_time_limit": service.hard_limit_s,
         "task_publish_retry": True,
         "task_publish_retry_policy": PUBLISH_RETRY,
-        "broker_transport_options": transport_options(visibility),
-        "result_backend_transport_options": {"visibility_timeout": visibility},
+        "broker_transport_options": transport_options(service.visibility_timeout_s),
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,  # a restarted Redis is waited for, not given up on
         # One message reserved per process: a slow scan page must not hold pages another worker could take.
@@ -98,7 +96,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_max_tasks_per_child": service.max_tasks_per_child,
         "worker_max_memory_per_child": service.max_memory_per_child_mb * 1024,  # KiB
         "worker_proc_alive_timeout": PROCESS_START_TIMEOUT_S,
-        "worker_hijack_root_logger": False,
         # A task running when the broker went away carries on: its page is stored and the steps
         # after it run from the store, so a Redis restart costs no work. Its acknowledgement is
         # lost with the connection; the message comes back after the visibility timeout and
