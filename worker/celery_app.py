@@ -1,9 +1,10 @@
 """The Celery app of the service: Redis (`[service] redis_url`, `REDIS_URL`) as broker and result backend.
 
-Delivery is at least once: a task is acknowledged after it ran (`acks_late`), a worker process that
-dies mid-task has its message requeued (`task_reject_on_worker_lost`), and a whole worker that
-vanishes leaves its messages unacknowledged in Redis, where another worker restores them once the
-visibility timeout has passed. The steps of `worker.jobs` are idempotent, so running one twice
+Delivery is at least once: a task is acknowledged after it ran (`acks_late`); a pool process that
+dies mid-task has its task sent again by its worker (the tasks' `retry_on_worker_lost`, a bounded
+number of times, then the page fails with the reason; `task_reject_on_worker_lost` requeues where
+a task has no such bound); a whole worker that vanishes leaves its messages unacknowledged in
+Redis, where another worker's sweep restores them once the visibility timeout has passed. The steps of `worker.jobs` are idempotent, so running one twice
 costs time, never a duplicated row. The visibility timeout must exceed the hard time limit (the
 settings check it): a message redelivered while its task still runs would run twice at once.
 
