@@ -197,6 +197,9 @@ class Stack:
         self.store.upgrade()
         self.config = write_config(self.settings, work / "formaudit.toml")
         self.workers: list[WorkerProcess] = []
+        from worker.celery_app import configure
+
+        configure(self.settings)  # what this process sends goes to this stack's Redis
 
     def __enter__(self) -> "Stack":
         return self

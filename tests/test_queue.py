@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 
 from extractor.scan.options import ScanOptions
-from tests.queue_support import DOCS, REPO, SCANS, Stack, WorkerProcess, shared_redis, wait_for
+from tests.queue_support import DOCS, REPO, SCANS, Stack, WorkerProcess, clean_env, shared_redis, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 
@@ -175,13 +175,17 @@ def test_a_new_pool_process_loads_the_models_the_scan_path_then_finds(tmp_path, 
     assert layout._MODEL is not None
 
 
-def test_sending_tasks_loads_neither_opencv_nor_onnx():
-    """The API process imports worker.tasks to queue an upload; the extractor's models stay out."""
-    code = ("import sys, worker.tasks, worker.celery_app; "
-            "print(sorted(m for m in ('cv2', 'onnxruntime', 'worker.jobs') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+def test_sending_tasks_loads_neither_opencv_nor_onnx_and_needs_a_redis_url():
+    """The API process imports worker.tasks to queue an upload: the extractor's models stay out.
+    Unconfigured, with no REDIS_URL, the app refuses to send rather than try Celery's default
+    broker (AMQP on localhost)."""
+    code = ("import sys, worker.tasks as t\n"
+            "print(sorted(m for m in ('cv2', 'onnxruntime', 'worker.jobs') if m in sys.modules))\n"
+            "try:\n    t.nightly_audit.delay('2026-12-07')\nexcept ValueError as exc:\n    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+                         env=clean_env())
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.splitlines() == ["[]", "the Celery app needs [service] redis_url (REDIS_URL)"]
 
 
 def test_beat_schedule_and_redelivery_follow_the_settings(tmp_path):

@@ -55,8 +55,8 @@ def configure(settings: Settings) -> Celery:
         raise ValueError("the Celery app needs [service] redis_url (REDIS_URL)")
     if _settings is not None and _settings.service.redis_url != url:
         raise ValueError(f"the Celery app already sends to {_settings.service.redis_url}, not {url}")
+    _settings = settings  # first: reading app.conf below evaluates `_configuration`, which reads it
     app.conf.update(celery_config(settings))
-    _settings = settings
     return app
 
 
@@ -67,6 +67,15 @@ def current_settings() -> Settings:
         configure(load_settings())
     assert _settings is not None
     return _settings
+
+
+def _configuration() -> dict[str, Any]:
+    # Celery's own default broker is AMQP on localhost: a task sent by a process that never
+    # configured the app would go there, silently. The app's defaults are the settings' instead.
+    return celery_config(current_settings())
+
+
+app.add_defaults(_configuration)
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
