@@ -19,7 +19,7 @@ import signal
 import time
 import zipfile
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator
 
 import pytest
 
