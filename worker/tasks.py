@@ -191,15 +191,17 @@ def _give_up(sender: Any = None, exception: Optional[BaseException] = None, args
     name = getattr(sender, "name", None)
     if name not in (page.name, split.name) or len(args) < 2:
         return
+    from worker import jobs
+
     settings = current_settings()
     upload_id, document_id = args[0], int(args[1])
     try:
         if name == page.name:
             number = int(args[2])
-            _fail_page(settings, document_id, number, _failure(f"page {number}", exception, settings, number))
+            jobs.fail_page(settings, document_id, number, _failure(f"page {number}", exception, settings, number))
             _after_pages(settings, upload_id, document_id)
         else:
-            _fail_document(settings, document_id, _failure("the file", exception, settings))
+            jobs.fail_document(settings, document_id, _failure("the file", exception, settings))
             _audit_if_ready(settings, upload_id)
     except Exception:  # the store or the broker is gone too: the page stays pending, named in the log
         log.exception("formaudit: could not record the failure of %s%s", name, tuple(args))
@@ -215,34 +217,3 @@ def _failure(what: str, exc: Optional[BaseException], settings: Settings, number
     else:
         reason = f"{type(exc).__name__}: {exc}"
     return ErrorItem("PAGE_FAILED" if number else "DOCUMENT_FAILED", f"{what} could not be read: {reason}", number)
-
-
-def _fail_page(settings: Settings, document_id: int, number: int, error: ErrorItem) -> None:
-    """The page as read, with no content and `error`, as `jobs.process_page` stores a page whose
-    reading failed; a page stored meanwhile is left as it is."""
-    from sqlalchemy import func, select, update
-
-    from extractor.model import Page
-    from worker import jobs
-    from worker.pagedata import page_result
-    from worker.store.models import Document, PageRow
-
-    with jobs.store_for(settings.service).session() as session, session.begin():
-        stored = session.execute(update(PageRow).where(
-            PageRow.document_id == document_id, PageRow.number == number, PageRow.status.not_in(jobs.FINAL)).values(
-            status="failed", result=page_result(Page(number, errors=[error]))))
-        if stored.rowcount:
-            read = select(func.count(PageRow.id)).where(PageRow.document_id == document_id, PageRow.status.in_(jobs.FINAL))
-            session.execute(update(Document).where(Document.id == document_id).values(pages_done=read.scalar_subquery()))
-
-
-def _fail_document(settings: Settings, document_id: int, error: ErrorItem) -> None:
-    """The document failed with `error` and no forms, unless it was finished meanwhile."""
-    from sqlalchemy import update
-
-    from worker import jobs
-    from worker.store.models import Document
-
-    with jobs.store_for(settings.service).session() as session, session.begin():
-        session.execute(update(Document).where(Document.id == document_id, Document.status.not_in(jobs.FINAL)).values(
-            status="failed", errors=[error.to_dict()], tables=[]))
