@@ -227,3 +227,16 @@ def test_console_module_audit(tmp_path):
                           capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["forms"] == 1
+
+
+def test_run_with_an_unreachable_broker_exits_2_naming_it(capsys, tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on once it is closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}/0")
+    assert main(["run", str(REPO / "samples/docs/shanghai-2023.txt"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot reach the broker at REDIS_URL (redis://127.0.0.1:{port}/0)" in err
+    assert not (tmp_path / "out" / "findings.json").exists()

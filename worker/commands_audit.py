@@ -19,6 +19,7 @@ from audit.findings import SEVERITIES, Finding
 from audit.report import write_reports
 from audit.report.json_report import dump_json, totals
 from extractor.pipeline import INPUT_EXTENSIONS, extract_path, iter_inputs
+from worker.broker import broker_problem
 from worker.commands_common import json_names, progress, report_errors, write_extraction
 from extractor.scan.options import ScanOptions
 from worker.settings import Settings, SettingsError, load_settings
@@ -57,6 +58,11 @@ def run_all(paths: list[Path], out: Path, config_path: Optional[Path], stdout: T
         extracted.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         print(f"formaudit: cannot create {extracted}: {exc.strerror or exc}", file=stderr)
+        return 2
+    redis_url = settings.service.redis_url
+    if redis_url and (problem := broker_problem(redis_url)) is not None:
+        print(f"formaudit: cannot reach the broker at REDIS_URL ({redis_url}): {problem}; "
+              "unset REDIS_URL to run in this process", file=stderr)
         return 2
     from sqlalchemy.exc import SQLAlchemyError  # here: `extract` and `audit` need no database
 

@@ -17,11 +17,11 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 
+from worker.broker import broker_problem
 from worker.store.db import Store
 from worker.store.models import Document, FindingRow, PageRow, Upload
 
 router = APIRouter(tags=["operations"])
-BROKER_TIMEOUT_S = 2.0
 
 
 class Metrics:
@@ -83,7 +83,7 @@ def metrics(request: Request) -> Response:
 def healthz(request: Request) -> JSONResponse:
     checks = {"database": _check_database(request.app.state.store)}
     redis_url = request.app.state.settings.service.redis_url
-    checks["broker"] = _check_broker(redis_url) if redis_url else "not configured (embedded pipeline)"
+    checks["broker"] = _broker_check(redis_url) if redis_url else "not configured (embedded pipeline)"
     healthy = all(v == "ok" or v.startswith("not configured") for v in checks.values())
     return JSONResponse({"status": "ok" if healthy else "unavailable", **checks}, status_code=200 if healthy else 503)
 
@@ -97,15 +97,6 @@ def _check_database(store: Store) -> str:
     return "ok"
 
 
-def _check_broker(url: str) -> str:
-    import redis
-
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=BROKER_TIMEOUT_S, socket_timeout=BROKER_TIMEOUT_S)
-        try:
-            client.ping()
-        finally:
-            client.close()
-    except Exception as exc:
-        return f"unreachable: {type(exc).__name__}: {exc}".splitlines()[0]
-    return "ok"
+def _broker_check(url: str) -> str:
+    problem = broker_problem(url)
+    return "ok" if problem is None else f"unreachable: {problem}"
