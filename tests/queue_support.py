@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import os
 import signal
+import shutil
 import socket
 import subprocess
 import sys
@@ -173,6 +174,7 @@ def shared_redis() -> RedisServer:
     app sends to one broker per process (`worker.celery_app.configure`)."""
     if not _SHARED_REDIS:
         server = RedisServer(Path(tempfile.mkdtemp(prefix="formaudit-redis-"))).start()
+        atexit.register(shutil.rmtree, server.workdir, ignore_errors=True)  # runs after the stop below
         atexit.register(server.stop)
         _SHARED_REDIS.append(server)
     return _SHARED_REDIS[0]

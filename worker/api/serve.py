@@ -16,6 +16,8 @@ def serve(settings: Settings, host: str, port: int, stdout: TextIO, stderr: Text
     from worker.store.db import open_store
 
     logging.basicConfig(level=logging.INFO, stream=stderr, format="%(levelname)s: %(name)s: %(message)s")
+    # Alembic names each of its autogenerate plugins at start: nothing an operator acts on.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     store = open_store(settings.service)
     try:
         store.upgrade()
