@@ -124,6 +124,18 @@ def test_free_text_is_read_in_the_given_regions_only(engine):
 
 
 @pytest.mark.ocr
+def test_crops_read_on_several_threads_come_back_in_order(engine):
+    cells = [c for g in truth().tables if g.page == PAGE for c in g.cells if c.text]
+    ink = ocr_cells.PageInk(render(PAGE), DPI)
+    boxes = [ocr_cells._to_px(c.bbox, DPI, ink.gray.shape, inset=1) for c in cells]
+    line_h = ocr_cells.line_height(ink.text, boxes, DPI)
+    crops = ocr_cells.crops(ink.gray, ocr_cells.cut_lines(ink.text, boxes, line_h), line_h)
+    two, one = get_engine("rapid", threads=2), get_engine("rapid", threads=1)
+    assert len(crops) > 50
+    assert two.read_lines(crops) == one.read_lines(crops)
+
+
+@pytest.mark.ocr
 def test_engines_load_once_per_options(engine):
     assert get_engine("rapid") is engine
     assert get_engine() is engine  # "rapid" is the default
