@@ -126,7 +126,7 @@ def run_level(folder: Path, level: str, baseline_pages: int) -> dict[str, Any]:
     from extractor.ocr import OcrUnavailable, default_threads
     from extractor.pipeline import extract_file
     from extractor.scan.options import ScanOptions
-    from extractor.scan.stage import _engine  # the very instance the scan path reads with
+    from extractor.scan.stage import scan_engine  # the very instance the scan path reads with
 
     out: dict[str, Any] = {"level": level, "threads": default_threads(), "runs": [], "baseline": []}
     files = level_files(folder, level)
@@ -135,7 +135,7 @@ def run_level(folder: Path, level: str, baseline_pages: int) -> dict[str, Any]:
         return out
     start = time.perf_counter()
     try:
-        engine = _engine(ScanOptions())
+        engine = scan_engine(ScanOptions())
         _warm_up(files[0], extract_file)
     except OcrUnavailable as exc:
         out["error"] = str(exc)
