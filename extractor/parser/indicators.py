@@ -17,7 +17,8 @@ from extractor.parser.fields import FieldSink
 from extractor.parser.rows import RCell, Row, join_cells
 from extractor.parser.table import by_exact_column
 
-LEVEL1 = re.compile(r"^(产出指标|效益指标|满意度指标|成本指标)(?:\((\d+(?:\.\d+)?)分?\))?$")
+# the closing bracket may be missing: a scan's ruling cuts the "）" printed across it
+LEVEL1 = re.compile(r"^(产出指标|效益指标|满意度指标|成本指标)(?:\((\d+(?:\.\d+)?)分?\)?)?$")
 LEVEL2 = re.compile(
     r"^(数量|质量|时效|成本|经济成本|社会成本|生态环境成本|经济效益|社会效益|生态效益|可持续影响|"
     r"服务对象满意度|社会公众满意度|社会满意度|其他效果|其他|可持續影响)(指标)?$"
