@@ -8,6 +8,7 @@ import pytest
 
 from extractor.model import Cell, Grid, Page, TextLine
 from extractor.parser import parse_pages
+from extractor.parser.funds import ROW_PRINTED
 from extractor.parser.indicators import LEVEL1
 from extractor.parser.labels import LABELS, nearest_label
 from tests.test_parser_grid import HEAD, TAIL
@@ -40,6 +41,14 @@ def test_no_guess_where_the_reading_is_not_one_label(read):
     assert nearest_label(read) is None
 
 
+def test_inside_the_funds_block_a_row_label_may_be_two_characters_off():
+    for read, label in (("其中:当年财政援颗", "其中:当年财政拨款"), ("上年填转费金", "上年结转资金")):
+        assert nearest_label(read) is None                         # anywhere on the form: too far
+        assert nearest_label(read, ROW_PRINTED, max_subs=2) == label  # among the four funds rows: near
+    assert nearest_label("其他资料", ROW_PRINTED, max_subs=2) == "其他资金"
+    assert nearest_label("某他资料", ROW_PRINTED, max_subs=2) is None  # 4 characters allow one
+
+
 def test_the_vocabulary_is_compared_in_its_normal_form():
     assert "其中:当年财政拨款" in LABELS and "其中：当年财政拨款" not in LABELS
 
@@ -54,6 +63,7 @@ def _misread(rows: list, confidence: float) -> list[Page]:
     head = copy.deepcopy(rows)
     head[1][0] = (0, "王管部门")
     head[3][0] = (1, "预算总金颜")
+    head[5][0] = (1, "上年填转费金")
     head[9][6] = (6, "分植")  # short: not guessed, but the header row is found by its other labels
     head[10][2] = (2, "数量措标")
     cells = [Cell(row=r, col=c, text=t, confidence=confidence) for r, row in enumerate(head) for c, t in row]
@@ -68,6 +78,7 @@ def test_recognised_misread_labels_still_find_their_rows():
     got = form.to_dict()
     assert got["department"] == "某某局"
     assert got["funds"]["rows"]["total"] == {"initial": None, "adjusted": 1200.5, "executed": 1000.0, "rate": "83%"}
+    assert got["funds"]["rows"]["carryover"] == {"initial": None, "adjusted": 0.0, "executed": 0.0, "rate": None}
     assert [i["weight"] for i in got["indicators"]] == [30.0, 30.0, 30.0]
     assert got["indicators"][0]["level2"] == "数量指标"
     assert got["cells"]["department"]["text"] == "某某局"
@@ -77,3 +88,4 @@ def test_text_layer_cells_are_never_relabelled():
     (form,), _ = parse_pages(_misread(HEAD, confidence=1.0))
     got = form.to_dict()
     assert got["department"] is None and got["funds"]["rows"]["total"]["executed"] is None
+    assert got["funds"]["rows"]["carryover"]["adjusted"] is None

@@ -43,28 +43,30 @@ PRINTED = (
     "分值", "得分", "执行率", "总分", "序号", "运算符", "单位",
 )
 LABELS: frozenset[str] = frozenset(key(p) for p in PRINTED)
-_BY_LENGTH: dict[int, list[str]] = {}
-for _label in sorted(LABELS):
-    _BY_LENGTH.setdefault(len(_label), []).append(_label)
 
 _MARKS = "\"'.,:;`~_-·、，。：；‘’“”…"
 _SUFFIX = re.compile(r"^(.+?)(\(.*)$")
 
 
-def nearest_label(cell_key: str) -> Optional[str]:
+def nearest_label(cell_key: str, labels: frozenset[str] = LABELS, max_subs: int = 1) -> Optional[str]:
     """The label a recognised cell key stands for, when it is not one already and is one
-    substituted character (or end marks) away from exactly one label; else None."""
+    substituted character (or end marks) away from exactly one of `labels`; else None. A caller
+    that knows which few labels can stand where the cell is (the funds rows inside the funds
+    block) may allow `max_subs` substitutions in labels of 3 × max_subs characters or more."""
     m = _SUFFIX.match(cell_key)
     head, suffix = (m.group(1), m.group(2)) if m else (cell_key, "")
     bare = head.strip(_MARKS)
-    if not bare or (bare == head and bare in LABELS):
+    if not bare or (bare == head and bare in labels):
         return None
-    if bare in LABELS:
+    if bare in labels:
         return bare + suffix
     if len(bare) < MIN_LEN:
         return None
-    near = [label for label in _BY_LENGTH.get(len(bare), ()) if sum(a != b for a, b in zip(bare, label)) == 1]
-    return near[0] + suffix if len(near) == 1 else None
+    allowed = max(1, min(max_subs, len(bare) // 3))
+    subs = {label: sum(a != b for a, b in zip(bare, label)) for label in labels if len(label) == len(bare)}
+    best = min(subs.values(), default=allowed + 1)
+    near = [label for label, n in subs.items() if n == best]
+    return near[0] + suffix if best <= allowed and len(near) == 1 else None
 
 
 def snap_labels(rows: list[Row]) -> None:
