@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from extractor.normalize import is_blank, is_number, is_rate, parse_number
 from extractor.ocr.confusions import ROLES, fix, fix_brackets, fix_cell, fix_number, fix_rate, fix_target
+from extractor.parser.rows import RCell
+from extractor.parser.table import int_or_none
 
 
 @pytest.mark.parametrize("raw, fixed", [
@@ -81,7 +83,7 @@ def test_brackets_of_one_width_stay():
 
 
 def test_roles_by_name():
-    assert set(ROLES) == {"number", "rate", "target"}
+    assert set(ROLES) == {"number", "rate", "target", "count"}
     assert fix("l2", "number") == ("12", True)
     with pytest.raises(KeyError):
         fix("l2", "amount")
@@ -113,3 +115,18 @@ def test_a_speck_after_a_number_is_dropped(read, fixed):
 @pytest.mark.parametrize("read", ["S-", "-20", "—", "20-30"])
 def test_what_is_not_a_number_and_a_speck_stays(read):
     assert fix_number(read)[0] == read
+
+
+@pytest.mark.parametrize("raw,fixed", [("I", "1"), ("l", "1"), ("II", "11"), ("1O", "10"), ("14", "14")])
+def test_fix_count_reads_a_lone_digit_like_letter_as_a_digit(raw, fixed):
+    assert fix(raw, "count")[0] == fixed
+
+
+@pytest.mark.parametrize("raw", ["D", "I号", "1.5", "", "项目"])
+def test_fix_count_leaves_what_is_not_a_count(raw):
+    assert fix(raw, "count") == (raw, False)
+
+
+def test_a_recognised_sequence_number_reads_digit_like_letters():
+    assert [int_or_none(RCell(t, 0, 1, confidence=0.6)) for t in ("I", "Ⅱ", "12.", "D")] == [1, 11, 12, None]
+    assert int_or_none(RCell("I", 0, 1)) is None  # a text-layer cell is what was printed

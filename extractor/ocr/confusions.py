@@ -7,6 +7,7 @@ else, while `fix_number("l2号楼")` is left alone. Callers keep the raw text be
 - number  (amounts, weights, scores): O/o/〇 → 0, l/I/|/丨 → 1, full-width digits, "，" between
   digits → ",", "。"/"·"/"．" between digits → "."; a lone "一" is the dash "—" (the recogniser
   reads the printed em dash as 一, and a number cell cannot hold the character one)
+- count   (序号): a cell wholly of digit-like characters is digits ("I" → "1")
 - rate    (execution rate): a number as above, with "％" → "%"
 - target  (年度指标值 / 实际完成值): a comparator misread as "》=" / "≧" / ">=" → "≥" (and the
   mirror for ≤), then numbers inside the text fixed where no Latin letter touches them
@@ -119,7 +120,17 @@ def fix_target(text: str) -> Fixed:
     return _result(text, prefix + fixed)
 
 
-ROLES: dict[str, Callable[[str], Fixed]] = {"number": fix_number, "rate": fix_rate, "target": fix_target}
+def fix_count(text: str) -> Fixed:
+    """A whole number in a column that holds nothing else (序号): a cell wholly of digit-like
+    characters is digits even with no real digit in it ("I" → "1", "II" → "11")."""
+    t = text.strip()
+    if not _TOKEN.fullmatch(t):
+        return text, False
+    return _result(text, _fix_token(t, bare_ok=True))
+
+
+ROLES: dict[str, Callable[[str], Fixed]] = {"number": fix_number, "rate": fix_rate, "target": fix_target,
+                                            "count": fix_count}
 
 
 def fix(text: str, role: str) -> Fixed:
