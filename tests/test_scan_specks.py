@@ -35,3 +35,13 @@ def test_sizes_follow_the_dpi():
 
 def test_a_blank_page_has_no_dust():
     assert not dust_mask(np.zeros((20, 20), bool), 200).any()
+
+
+def test_a_blob_against_a_ruling_is_a_cut_glyph_not_dust():
+    ink = _page()
+    rules = np.zeros_like(ink)
+    rules[40:52, 62] = True  # a ruling (as taken out of the ink) just right of the lone 4 px blob
+    ink[50, 61] = True       # and a 1 px speck against it
+    dust = dust_mask(ink, 200, rules)
+    assert not dust[45:47, 60:62].any()
+    assert dust[50, 61] and dust[28, 29]  # tiny specks are dust, against a ruling or not

@@ -86,7 +86,7 @@ class PageInk:
         rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8))
         rules = cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0
         self.text = (ink > 0) & ~rules
-        dust = dust_mask(self.text, dpi)
+        dust = dust_mask(self.text, dpi, rules)
         self.text &= ~dust
         self.gray = gray.copy()
         self.gray[rules | dust] = 255
