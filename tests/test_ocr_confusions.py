@@ -130,3 +130,31 @@ def test_fix_count_leaves_what_is_not_a_count(raw):
 def test_a_recognised_sequence_number_reads_digit_like_letters():
     assert [int_or_none(RCell(t, 0, 1, confidence=0.6)) for t in ("I", "Ⅱ", "12.", "D")] == [1, 11, 12, None]
     assert int_or_none(RCell("I", 0, 1)) is None  # a text-layer cell is what was printed
+
+
+@pytest.mark.parametrize("raw,fixed", [("I", "1"), ("S", "5"), ("lO", "10"), ("5 -", "5"), ("10 -", "10"), ("S0", "50")])
+def test_a_number_role_reads_a_cell_of_digit_like_letters_as_digits(raw, fixed):
+    assert fix(raw, "number") == (fixed, True)
+
+
+@pytest.mark.parametrize("raw", ["I", "S", "5S", "S级"])
+def test_without_a_role_letters_stay_letters(raw):
+    assert fix_cell(raw) == (raw, False)
+    assert fix_number(raw) == (raw, False)
+
+
+def test_recognised_weight_and_score_read_as_letters_keep_their_indicator_row():
+    from extractor.model import Cell, Grid, Page, TextLine
+    from extractor.parser import parse_pages
+
+    rows = [["项目名称", "测试"], ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+            ["产出指标（50分）", "数量指标", "台数", "≥10台", "10台", "S", "I"]]
+    header = [Cell(row=0, col=0, text="项目名称", confidence=0.9), Cell(row=0, col=1, text="测试", confidence=0.9)]
+    cells = header + [Cell(row=r, col=c, text=t, confidence=0.9) for r, row in enumerate(rows[1:3], 1)
+                      for c, t in enumerate(row)]
+    page = Page(number=1, lines=[TextLine("项目支出绩效自评表", order=0)],
+                grids=[Grid(page=1, cells=cells, n_rows=3, n_cols=7, order=1.0)])
+    (form,), _ = parse_pages([page])
+    (indicator,) = form.to_dict()["indicators"]
+    assert (indicator["name"], indicator["weight"], indicator["score"]) == ("台数", 5.0, 1.0)
+    assert form.to_dict()["cells"]["indicators[0].weight"]["read"] == "S"

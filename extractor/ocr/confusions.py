@@ -4,7 +4,8 @@ Every fixer returns (text, changed) and gives the input back unchanged unless th
 has the shape its role allows: `fix_number("l2")` is "12" because an amount cell holds nothing
 else, while `fix_number("l2号楼")` is left alone. Callers keep the raw text beside the fixed one.
 
-- number  (amounts, weights, scores): O/o/〇 → 0, l/I/|/丨 → 1, full-width digits, "，" between
+- number  (amounts, weights, scores): O/o/〇 → 0, l/I/|/丨 → 1 (and S → 5 in a cell wholly of
+  such letters, where the role says it is a number), full-width digits, "，" between
   digits → ",", "。"/"·"/"．" between digits → "."; a lone "一" is the dash "—" (the recogniser
   reads the printed em dash as 一, and a number cell cannot hold the character one)
 - count   (序号): a cell wholly of digit-like characters is digits ("I" → "1")
@@ -77,15 +78,23 @@ def _result(original: str, fixed: str) -> Fixed:
     return (fixed, True) if fixed != original.strip() else (original, False)
 
 
-# A speck after the digits ("20-", "5."): no amount, weight or score ends in a mark
-_TRAILING_MARK = re.compile(r"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])[-_.'’,:~`·。，]+$")
+# A speck after the digits ("20-", "5.", "10 -"): no amount, weight or score ends in a mark
+_TRAILING_MARK = re.compile(r"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])\s*[-_.'’,:~`·。，]+$")
+# A cell known to hold a number, read wholly as digit-like letters: "I" is 1, and S, which no
+# amount, weight or score prints, is 5 there (outside such a cell "5S" may be a word)
+_BARE = re.compile(rf"^[{re.escape(_DIGITISH)}S]+$")
+_BARE_TRANSLATE = str.maketrans({"S": "5"})
 
 
-def fix_number(text: str) -> Fixed:
-    """An amount, weight or score: "1O0.5" → "100.5", "1，563。92" → "1,563.92", "一" → "—"."""
+def fix_number(text: str, bare: bool = False) -> Fixed:
+    """An amount, weight or score: "1O0.5" → "100.5", "1，563。92" → "1,563.92", "一" → "—".
+    `bare`: the caller knows the cell holds a number (its role), so a cell wholly of digit-like
+    letters is one too ("I" → "1", "S" → "5"); without a role such a cell is left alone."""
     t = _TRAILING_MARK.sub(r"\1", text.strip())
     if t in _LONE_ONE:
         return _LONE_ONE[t], True
+    if bare and _BARE.match(t):
+        t = _fix_token(t.translate(_BARE_TRANSLATE), bare_ok=True)
     sign = t[:1] if t[:1] in "+-－" else ""
     fixed = _fix_numbers(t[len(sign):])
     candidate = ("-" if sign == "－" else sign) + fixed
@@ -129,7 +138,12 @@ def fix_count(text: str) -> Fixed:
     return _result(text, _fix_token(t, bare_ok=True))
 
 
-ROLES: dict[str, Callable[[str], Fixed]] = {"number": fix_number, "rate": fix_rate, "target": fix_target,
+def fix_role_number(text: str) -> Fixed:
+    """A cell whose role is a number (an amount, weight or score column): `fix_number`, bare."""
+    return fix_number(text, bare=True)
+
+
+ROLES: dict[str, Callable[[str], Fixed]] = {"number": fix_role_number, "rate": fix_rate, "target": fix_target,
                                             "count": fix_count}
 
 
