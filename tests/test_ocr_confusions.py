@@ -137,6 +137,10 @@ def test_a_number_role_reads_a_cell_of_digit_like_letters_as_digits(raw, fixed):
     assert fix(raw, "number") == (fixed, True)
 
 
+def test_a_lone_stroke_is_no_number_even_in_a_number_role():
+    assert fix("|", "number") == ("|", False) and fix("丨", "number") == ("丨", False)
+
+
 @pytest.mark.parametrize("raw", ["I", "S", "5S", "S级"])
 def test_without_a_role_letters_stay_letters(raw):
     assert fix_cell(raw) == (raw, False)

@@ -81,8 +81,10 @@ def _result(original: str, fixed: str) -> Fixed:
 # A speck after the digits ("20-", "5.", "10 -"): no amount, weight or score ends in a mark
 _TRAILING_MARK = re.compile(r"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])\s*[-_.'’,:~`·。，]+$")
 # A cell known to hold a number, read wholly as digit-like letters: "I" is 1, and S, which no
-# amount, weight or score prints, is 5 there (outside such a cell "5S" may be a word)
-_BARE = re.compile(rf"^[{re.escape(_DIGITISH)}S]+$")
+# amount, weight or score prints, is 5 there (outside such a cell "5S" may be a word). Not "|"
+# or "丨": a cell's edge ruling left in the crop is read so, in an explanation cell as much as
+# in a score cell, and taking it for 1 would make a number where none is printed.
+_BARE = re.compile(rf"^[{re.escape(_DIGITS)}OoＯ〇lIｌＩS]+$")
 _BARE_TRANSLATE = str.maketrans({"S": "5"})
 
 
