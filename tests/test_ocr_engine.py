@@ -136,6 +136,17 @@ def test_crops_read_on_several_threads_come_back_in_order(engine):
 
 
 @pytest.mark.ocr
+def test_a_forked_process_starts_its_own_recogniser_threads(monkeypatch):
+    import os
+
+    two = get_engine("rapid", threads=2)
+    first = two._executor()
+    assert two._executor() is first  # one pool per process ...
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # ... and a new one in a child process
+    assert two._executor() is not first
+
+
+@pytest.mark.ocr
 def test_engines_load_once_per_options(engine):
     assert get_engine("rapid") is engine
     assert get_engine() is engine  # "rapid" is the default

@@ -26,6 +26,7 @@ defaults, and why (timings: one ORT thread on this project's 2-core Xeon):
 from __future__ import annotations
 
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional, Sequence
 
@@ -49,7 +50,9 @@ class RapidEngine:
         self._ocr = RapidOCR(intra_op_num_threads=n, inter_op_num_threads=1, use_cls=False)
         self._rec = _single_thread_session(_rec_model_path())
         self._input_name = self._rec.get_inputs()[0].name
-        self._pool = ThreadPoolExecutor(n, thread_name_prefix="ocr-rec") if n > 1 else None
+        self.threads = n
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._pool_pid = 0  # the process the pool's threads live in
         self.height = height
         self.min_width = min_width
 
@@ -61,9 +64,17 @@ class RapidEngine:
     def raw_lines(self, crops: Sequence[np.ndarray]) -> list[Any]:
         """The recogniser alone, one crop per call, crops shared among the engine's threads:
         [(text, score), ...] in crop order."""
-        if self._pool is None or len(crops) < 2:
+        if self.threads < 2 or len(crops) < 2:
             return [self._read_one(c) for c in crops]
-        return list(self._pool.map(self._read_one, crops))
+        return list(self._executor().map(self._read_one, crops))
+
+    def _executor(self) -> ThreadPoolExecutor:
+        """The recogniser's threads, started in this process: an engine loaded before a fork (a
+        prefork worker pool) would otherwise hand crops to threads that only the parent has."""
+        if self._pool is None or self._pool_pid != os.getpid():
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="ocr-rec")
+            self._pool_pid = os.getpid()
+        return self._pool
 
     def _read_one(self, crop: np.ndarray) -> Any:
         preds = self._rec.run(None, {self._input_name: self._input(crop)})[0]
