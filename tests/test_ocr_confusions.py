@@ -83,7 +83,7 @@ def test_brackets_of_one_width_stay():
 
 
 def test_roles_by_name():
-    assert set(ROLES) == {"number", "rate", "target", "count"}
+    assert set(ROLES) == {"number", "rate", "target", "count", "op"}
     assert fix("l2", "number") == ("12", True)
     with pytest.raises(KeyError):
         fix("l2", "amount")
@@ -162,3 +162,33 @@ def test_recognised_weight_and_score_read_as_letters_keep_their_indicator_row():
     (indicator,) = form.to_dict()["indicators"]
     assert (indicator["name"], indicator["weight"], indicator["score"]) == ("台数", 5.0, 1.0)
     assert form.to_dict()["cells"]["indicators[0].weight"]["read"] == "S"
+
+
+@pytest.mark.parametrize("raw,fixed", [("2", "≥"), ("W", "≥"), ("N.", "≥"), (" M ", "≥"), ("》=", "≥"), ("<=", "≤"),
+                                       ("＝", "="), ("=.", "=")])
+def test_an_operator_cell_reads_the_recognisers_misreadings_as_operators(raw, fixed):
+    assert fix(raw, "op") == (fixed, True)
+
+
+@pytest.mark.parametrize("raw", ["≥", "=", "<", "", "定性", "20"])
+def test_an_operator_cell_keeps_operators_and_anything_it_cannot_place(raw):
+    assert fix(raw, "op") == (raw, False)
+
+
+def test_a_recognised_targets_operator_is_put_right_and_a_printed_one_never():
+    from extractor.model import Cell, Grid, Page, TextLine
+    from extractor.parser import parse_pages
+
+    header = ["序号", "项目名称", "项目概况", "本年预算金额", "年度绩效目标", "指标名称", "运算符", "单位", "年度目标值"]
+    row = ["1", "设备购置", "购置打印机", "24", "按时购置", "打印机购置数量", "2", "台", "5"]
+
+    def ops(confidence: float) -> list:
+        cells = [Cell(row=r, col=c, text=t, confidence=confidence) for r, texts in enumerate((header, row))
+                 for c, t in enumerate(texts)]
+        page = Page(number=1, lines=[TextLine("项目绩效目标汇总表", order=0)],
+                    grids=[Grid(page=1, cells=cells, n_rows=2, n_cols=9, order=1.0)])
+        (form,), _ = parse_pages([page])
+        return [i["op"] for r in form.to_dict()["rows"] for i in r["indicators"]]
+
+    assert ops(0.8) == ["≥"]
+    assert ops(1.0) == ["2"]

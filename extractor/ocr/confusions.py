@@ -9,6 +9,7 @@ else, while `fix_number("l2号楼")` is left alone. Callers keep the raw text be
   digits → ",", "。"/"·"/"．" between digits → "."; a lone "一" is the dash "—" (the recogniser
   reads the printed em dash as 一, and a number cell cannot hold the character one)
 - count   (序号): a cell wholly of digit-like characters is digits ("I" → "1")
+- op      (运算符): one of ≥ ≤ = > <, a lone "≥" read as 2/W/N/M put back
 - rate    (execution rate): a number as above, with "％" → "%"
 - target  (年度指标值 / 实际完成值): a comparator misread as "》=" / "≧" / ">=" → "≥" (and the
   mirror for ≤), then numbers inside the text fixed where no Latin letter touches them
@@ -140,13 +141,29 @@ def fix_count(text: str) -> Fixed:
     return _result(text, _fix_token(t, bare_ok=True))
 
 
+OPERATORS = ("≥", "≤", "=", ">", "<")
+# What the recogniser reads a lone printed operator as, where that reading is no operator: "≥"
+# is a chevron over a bar, read as 2, W, N or M (the bench's mild and hard scans)
+_OP_READINGS = {"≥": ("2", "W", "N", "M", "n", "w", "m", "Z", "z") + _GE, "≤": _LE, "=": _EQ}
+_OP_MARKS = ".,:;'`·、，。："
+
+
+def fix_op(text: str) -> Fixed:
+    """An operator cell (运算符), which holds one of OPERATORS or nothing: specks read as marks
+    around it dropped, and a reading the recogniser makes of an operator put back ("2" → "≥");
+    any other text is left as read."""
+    t = text.strip().strip(_OP_MARKS)
+    op = next((op for op, readings in _OP_READINGS.items() if t in readings), t)
+    return _result(text, op) if op in OPERATORS else (text, False)
+
+
 def fix_role_number(text: str) -> Fixed:
     """A cell whose role is a number (an amount, weight or score column): `fix_number`, bare."""
     return fix_number(text, bare=True)
 
 
 ROLES: dict[str, Callable[[str], Fixed]] = {"number": fix_role_number, "rate": fix_rate, "target": fix_target,
-                                            "count": fix_count}
+                                            "count": fix_count, "op": fix_op}
 
 
 def fix(text: str, role: str) -> Fixed:
