@@ -21,7 +21,8 @@ defaults, and why (timings: one ORT thread on this project's 2-core Xeon):
   about linear in input pixels, ~2.5 ms fixed per call against ~6 ms of pixels for a mean crop).
 - `height` 40 instead of the trained 48 (text is rescaled, the model is fully convolutional
   along x): on 438 cells of rendered forms it read the same as 48 for 18 % less time; 32 began
-  to drop strokes-dense characters (案).
+  to drop strokes-dense characters (案), and 36 (min width 86) cost the scan bench's hard level
+  5 points of numeric fields (90.6 % against 95.9 %) for ~19 % less recogniser time.
 """
 from __future__ import annotations
 
