@@ -29,7 +29,9 @@ totals, rates as printed) and text (names, targets, actuals, explanations...) ap
 right when equal after NFKC and whitespace removal, a missing form costing all its fields; grid
 cells right when row, column, spans and text match (and structure alone: position and spans).
 The most frequent error patterns over all levels follow, for whoever tunes the reader.
-ONNX threads per model session: FORMAUDIT_OCR_THREADS, else the cores up to 2.
+Threads: the scan path's defaults (ScanOptions(), no settings file): the recogniser reads crops
+on as many threads as cores (up to 2), one ONNX thread each; the next page is rasterised and
+cleaned up on a thread of its own meanwhile; the layout model runs only on pages without a grid.
 
 Goals on a 2-core machine, one worker process: numeric fields >= 99.5 % clean and >= 98 % hard;
 <= 1.0 s per page; <= 1.5 GB resident. Exits 0 whatever the figures: a benchmark reports.
@@ -126,7 +128,7 @@ def run_level(folder: Path, level: str, baseline_pages: int) -> dict[str, Any]:
     from extractor.ocr import OcrUnavailable, default_threads
     from extractor.pipeline import extract_file
     from extractor.scan.options import ScanOptions
-    from extractor.scan.stage import _engine  # the very instance the scan path reads with
+    from extractor.scan.stage import scan_engine  # the very instance the scan path reads with
 
     out: dict[str, Any] = {"level": level, "threads": default_threads(), "runs": [], "baseline": []}
     files = level_files(folder, level)
@@ -135,7 +137,7 @@ def run_level(folder: Path, level: str, baseline_pages: int) -> dict[str, Any]:
         return out
     start = time.perf_counter()
     try:
-        engine = _engine(ScanOptions())
+        engine = scan_engine(ScanOptions())
         _warm_up(files[0], extract_file)
     except OcrUnavailable as exc:
         out["error"] = str(exc)
@@ -344,8 +346,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     folder = ensure_scans(args.cache, levels, None if args.all else args.pages, args.regen)
     from extractor.ocr import default_threads
 
-    print(f"scans: {folder}; one process per level, ONNX threads per session: {default_threads()} "
-          f"(FORMAUDIT_OCR_THREADS={os.environ.get('FORMAUDIT_OCR_THREADS', 'unset')}), cores: {os.cpu_count()}\n")
+    print(f"scans: {folder}; one process per level, recogniser threads: {default_threads()}, "
+          f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}\n")
     scores = []
     for level in levels:
         raw = spawn_level(folder, level, args.baseline_pages)

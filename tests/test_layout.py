@@ -97,3 +97,10 @@ def test_rulings_stand_in_when_the_model_finds_no_table():
     assert [(r.label, r.source, r.bbox) for r in regions] == [("table", "lines", (50, 100, 130, 160))]
     assert layout.of_label(layout.detect_regions(blank, 72), "table") == []
 
+
+
+@pytest.mark.ocr
+def test_the_model_runs_with_the_threads_it_is_given():
+    for n in (1, 2):
+        assert layout._model(n).session.session.get_session_options().intra_op_num_threads == n
+    assert layout._model(1) is layout._model(1)  # loaded once per thread count

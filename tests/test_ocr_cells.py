@@ -164,3 +164,35 @@ def test_a_lost_bar_is_put_back_only_where_it_is_drawn():
     assert glyphs.fix_comparator("<5", draw("≤")) == "≤5"
     assert glyphs.fix_comparator(">90%", draw(">")) == ">90%"
     assert glyphs.fix_comparator("90%", draw("≥")) == "90%"
+
+
+def _touching_ge() -> np.ndarray:
+    """A "≥" whose chevron tip runs into its bar, as blur and skew leave it on a scan."""
+    img = page(60, 60)
+    cv2.line(img, (10, 14), (28, 22), 0, 2)
+    cv2.line(img, (28, 22), (10, 30), 0, 2)
+    cv2.line(img, (10, 32), (28, 32), 0, 2)
+    return img < 128
+
+
+def _two(font: int, thickness: int) -> np.ndarray:
+    img = page(60, 60)
+    cv2.putText(img, "2", (10, 38), font, 1.6 if font == cv2.FONT_HERSHEY_PLAIN else 0.9, 0, thickness)
+    return img < 128
+
+
+def test_a_glyph_whose_chevron_runs_into_its_bar_is_left_to_the_recogniser():
+    # blur joins a ≥'s chevron to its bar, and then a 2 (which has the bar too) looks alike
+    assert glyphs.symbol(_touching_ge(), H) is None
+    for font in (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_PLAIN):
+        two = _two(font, 2)
+        assert glyphs.has_bar_under(two) and glyphs.symbol(two, H) is None
+
+
+def test_a_lone_comparator_read_as_a_letter_is_put_right_only_where_the_bar_is_drawn():
+    for read in ("W", "N", "M", "n"):  # the recogniser's readings of lone "≥" on the bench's scans
+        assert glyphs.fix_comparator(read, _touching_ge()) == "≥"
+        assert glyphs.fix_comparator(read, draw("≥")) == "≥"
+        assert glyphs.fix_comparator(read, draw(">")) == read  # no bar: left as read
+    assert glyphs.fix_comparator("2", _two(cv2.FONT_HERSHEY_SIMPLEX, 2)) == "2"
+    assert glyphs.fix_comparator("WN", draw("≥")) == "WN"

@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from extractor.normalize import is_blank, is_number, is_rate, parse_number
 from extractor.ocr.confusions import ROLES, fix, fix_brackets, fix_cell, fix_number, fix_rate, fix_target
+from extractor.parser.rows import RCell
+from extractor.parser.table import int_or_none
 
 
 @pytest.mark.parametrize("raw, fixed", [
@@ -81,7 +83,7 @@ def test_brackets_of_one_width_stay():
 
 
 def test_roles_by_name():
-    assert set(ROLES) == {"number", "rate", "target"}
+    assert set(ROLES) == {"number", "rate", "target", "count", "op"}
     assert fix("l2", "number") == ("12", True)
     with pytest.raises(KeyError):
         fix("l2", "amount")
@@ -113,3 +115,80 @@ def test_a_speck_after_a_number_is_dropped(read, fixed):
 @pytest.mark.parametrize("read", ["S-", "-20", "—", "20-30"])
 def test_what_is_not_a_number_and_a_speck_stays(read):
     assert fix_number(read)[0] == read
+
+
+@pytest.mark.parametrize("raw,fixed", [("I", "1"), ("l", "1"), ("II", "11"), ("1O", "10"), ("14", "14")])
+def test_fix_count_reads_a_lone_digit_like_letter_as_a_digit(raw, fixed):
+    assert fix(raw, "count")[0] == fixed
+
+
+@pytest.mark.parametrize("raw", ["D", "I号", "1.5", "", "项目"])
+def test_fix_count_leaves_what_is_not_a_count(raw):
+    assert fix(raw, "count") == (raw, False)
+
+
+def test_a_recognised_sequence_number_reads_digit_like_letters():
+    assert [int_or_none(RCell(t, 0, 1, confidence=0.6)) for t in ("I", "Ⅱ", "12.", "D")] == [1, 11, 12, None]
+    assert int_or_none(RCell("I", 0, 1)) is None  # a text-layer cell is what was printed
+
+
+@pytest.mark.parametrize("raw,fixed", [("I", "1"), ("S", "5"), ("lO", "10"), ("5 -", "5"), ("10 -", "10"), ("S0", "50")])
+def test_a_number_role_reads_a_cell_of_digit_like_letters_as_digits(raw, fixed):
+    assert fix(raw, "number") == (fixed, True)
+
+
+def test_a_lone_stroke_is_no_number_even_in_a_number_role():
+    assert fix("|", "number") == ("|", False) and fix("丨", "number") == ("丨", False)
+
+
+@pytest.mark.parametrize("raw", ["I", "S", "5S", "S级"])
+def test_without_a_role_letters_stay_letters(raw):
+    assert fix_cell(raw) == (raw, False)
+    assert fix_number(raw) == (raw, False)
+
+
+def test_recognised_weight_and_score_read_as_letters_keep_their_indicator_row():
+    from extractor.model import Cell, Grid, Page, TextLine
+    from extractor.parser import parse_pages
+
+    rows = [["项目名称", "测试"], ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+            ["产出指标（50分）", "数量指标", "台数", "≥10台", "10台", "S", "I"]]
+    header = [Cell(row=0, col=0, text="项目名称", confidence=0.9), Cell(row=0, col=1, text="测试", confidence=0.9)]
+    cells = header + [Cell(row=r, col=c, text=t, confidence=0.9) for r, row in enumerate(rows[1:3], 1)
+                      for c, t in enumerate(row)]
+    page = Page(number=1, lines=[TextLine("项目支出绩效自评表", order=0)],
+                grids=[Grid(page=1, cells=cells, n_rows=3, n_cols=7, order=1.0)])
+    (form,), _ = parse_pages([page])
+    (indicator,) = form.to_dict()["indicators"]
+    assert (indicator["name"], indicator["weight"], indicator["score"]) == ("台数", 5.0, 1.0)
+    assert form.to_dict()["cells"]["indicators[0].weight"]["read"] == "S"
+
+
+@pytest.mark.parametrize("raw,fixed", [("2", "≥"), ("W", "≥"), ("N.", "≥"), (" M ", "≥"), ("》=", "≥"), ("<=", "≤"),
+                                       ("＝", "="), ("=.", "=")])
+def test_an_operator_cell_reads_the_recognisers_misreadings_as_operators(raw, fixed):
+    assert fix(raw, "op") == (fixed, True)
+
+
+@pytest.mark.parametrize("raw", ["≥", "=", "<", "", "定性", "20"])
+def test_an_operator_cell_keeps_operators_and_anything_it_cannot_place(raw):
+    assert fix(raw, "op") == (raw, False)
+
+
+def test_a_recognised_targets_operator_is_put_right_and_a_printed_one_never():
+    from extractor.model import Cell, Grid, Page, TextLine
+    from extractor.parser import parse_pages
+
+    header = ["序号", "项目名称", "项目概况", "本年预算金额", "年度绩效目标", "指标名称", "运算符", "单位", "年度目标值"]
+    row = ["1", "设备购置", "购置打印机", "24", "按时购置", "打印机购置数量", "2", "台", "5"]
+
+    def ops(confidence: float) -> list:
+        cells = [Cell(row=r, col=c, text=t, confidence=confidence) for r, texts in enumerate((header, row))
+                 for c, t in enumerate(texts)]
+        page = Page(number=1, lines=[TextLine("项目绩效目标汇总表", order=0)],
+                    grids=[Grid(page=1, cells=cells, n_rows=2, n_cols=9, order=1.0)])
+        (form,), _ = parse_pages([page])
+        return [i["op"] for r in form.to_dict()["rows"] for i in r["indicators"]]
+
+    assert ops(0.8) == ["≥"]
+    assert ops(1.0) == ["2"]

@@ -124,6 +124,50 @@ def test_free_text_is_read_in_the_given_regions_only(engine):
 
 
 @pytest.mark.ocr
+def test_crops_read_on_several_threads_come_back_in_order(engine):
+    cells = [c for g in truth().tables if g.page == PAGE for c in g.cells if c.text]
+    ink = ocr_cells.PageInk(render(PAGE), DPI)
+    boxes = [ocr_cells._to_px(c.bbox, DPI, ink.gray.shape, inset=1) for c in cells]
+    line_h = ocr_cells.line_height(ink.text, boxes, DPI)
+    crops = ocr_cells.crops(ink.gray, ocr_cells.cut_lines(ink.text, boxes, line_h), line_h)
+    two, one = get_engine("rapid", threads=2), get_engine("rapid", threads=1)
+    assert len(crops) > 50
+    assert two.read_lines(crops) == one.read_lines(crops)
+
+
+@pytest.mark.ocr
+def test_a_crop_read_before_is_not_read_again(monkeypatch):
+    ink = ocr_cells.PageInk(render(PAGE), DPI)
+    page_cells = [c for g in truth().tables if g.page == PAGE for c in g.cells]
+    cells = [next(c for c in page_cells if c.text == text) for text in ("项目名称", "800.0")]
+    boxes = [ocr_cells._to_px(c.bbox, DPI, ink.gray.shape, inset=1) for c in cells]
+    line_h = ocr_cells.line_height(ink.text, boxes, DPI)
+    a, b = ocr_cells.crops(ink.gray, ocr_cells.cut_lines(ink.text, boxes, line_h), line_h)
+    fresh = get_engine("rapid", threads=1, min_width=95)  # an instance of its own: an empty cache
+    calls: list[int] = []
+    read_one = fresh._read_one
+    monkeypatch.setattr(fresh, "_read_one", lambda crop: calls.append(1) or read_one(crop))
+    got = fresh.read_lines([a, a.copy(), b])
+    assert [t for t, _ in got] == ["项目名称", "项目名称", "800.0"] and len(calls) == 2
+    assert fresh.read_lines([b, a]) == [got[2], got[0]] and len(calls) == 2
+    different = a.copy()
+    different[0, 0] ^= 1  # one pixel off is another crop
+    fresh.read_lines([different])
+    assert len(calls) == 3
+
+
+@pytest.mark.ocr
+def test_a_forked_process_starts_its_own_recogniser_threads(monkeypatch):
+    import os
+
+    two = get_engine("rapid", threads=2)
+    first = two._executor()
+    assert two._executor() is first  # one pool per process ...
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # ... and a new one in a child process
+    assert two._executor() is not first
+
+
+@pytest.mark.ocr
 def test_engines_load_once_per_options(engine):
     assert get_engine("rapid") is engine
     assert get_engine() is engine  # "rapid" is the default

@@ -4,9 +4,12 @@ Every fixer returns (text, changed) and gives the input back unchanged unless th
 has the shape its role allows: `fix_number("l2")` is "12" because an amount cell holds nothing
 else, while `fix_number("l2号楼")` is left alone. Callers keep the raw text beside the fixed one.
 
-- number  (amounts, weights, scores): O/o/〇 → 0, l/I/|/丨 → 1, full-width digits, "，" between
+- number  (amounts, weights, scores): O/o/〇 → 0, l/I/|/丨 → 1 (and S → 5 in a cell wholly of
+  such letters, where the role says it is a number), full-width digits, "，" between
   digits → ",", "。"/"·"/"．" between digits → "."; a lone "一" is the dash "—" (the recogniser
   reads the printed em dash as 一, and a number cell cannot hold the character one)
+- count   (序号): a cell wholly of digit-like characters is digits ("I" → "1")
+- op      (运算符): one of ≥ ≤ = > <, a lone "≥" read as 2/W/N/M put back
 - rate    (execution rate): a number as above, with "％" → "%"
 - target  (年度指标值 / 实际完成值): a comparator misread as "》=" / "≧" / ">=" → "≥" (and the
   mirror for ≤), then numbers inside the text fixed where no Latin letter touches them
@@ -76,15 +79,25 @@ def _result(original: str, fixed: str) -> Fixed:
     return (fixed, True) if fixed != original.strip() else (original, False)
 
 
-# A speck after the digits ("20-", "5."): no amount, weight or score ends in a mark
-_TRAILING_MARK = re.compile(r"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])[-_.'’,:~`·。，]+$")
+# A speck after the digits ("20-", "5.", "10 -"): no amount, weight or score ends in a mark
+_TRAILING_MARK = re.compile(r"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])\s*[-_.'’,:~`·。，]+$")
+# A cell known to hold a number, read wholly as digit-like letters: "I" is 1, and S, which no
+# amount, weight or score prints, is 5 there (outside such a cell "5S" may be a word). Not "|"
+# or "丨": a cell's edge ruling left in the crop is read so, in an explanation cell as much as
+# in a score cell, and taking it for 1 would make a number where none is printed.
+_BARE = re.compile(rf"^[{re.escape(_DIGITS)}OoＯ〇lIｌＩS]+$")
+_BARE_TRANSLATE = str.maketrans({"S": "5"})
 
 
-def fix_number(text: str) -> Fixed:
-    """An amount, weight or score: "1O0.5" → "100.5", "1，563。92" → "1,563.92", "一" → "—"."""
+def fix_number(text: str, bare: bool = False) -> Fixed:
+    """An amount, weight or score: "1O0.5" → "100.5", "1，563。92" → "1,563.92", "一" → "—".
+    `bare`: the caller knows the cell holds a number (its role), so a cell wholly of digit-like
+    letters is one too ("I" → "1", "S" → "5"); without a role such a cell is left alone."""
     t = _TRAILING_MARK.sub(r"\1", text.strip())
     if t in _LONE_ONE:
         return _LONE_ONE[t], True
+    if bare and _BARE.match(t):
+        t = _fix_token(t.translate(_BARE_TRANSLATE), bare_ok=True)
     sign = t[:1] if t[:1] in "+-－" else ""
     fixed = _fix_numbers(t[len(sign):])
     candidate = ("-" if sign == "－" else sign) + fixed
@@ -119,7 +132,38 @@ def fix_target(text: str) -> Fixed:
     return _result(text, prefix + fixed)
 
 
-ROLES: dict[str, Callable[[str], Fixed]] = {"number": fix_number, "rate": fix_rate, "target": fix_target}
+def fix_count(text: str) -> Fixed:
+    """A whole number in a column that holds nothing else (序号): a cell wholly of digit-like
+    characters is digits even with no real digit in it ("I" → "1", "II" → "11")."""
+    t = text.strip()
+    if not _TOKEN.fullmatch(t):
+        return text, False
+    return _result(text, _fix_token(t, bare_ok=True))
+
+
+OPERATORS = ("≥", "≤", "=", ">", "<")
+# What the recogniser reads a lone printed operator as, where that reading is no operator: "≥"
+# is a chevron over a bar, read as 2, W, N or M (the bench's mild and hard scans)
+_OP_READINGS = {"≥": ("2", "W", "N", "M", "n", "w", "m", "Z", "z") + _GE, "≤": _LE, "=": _EQ}
+_OP_MARKS = ".,:;'`·、，。："
+
+
+def fix_op(text: str) -> Fixed:
+    """An operator cell (运算符), which holds one of OPERATORS or nothing: specks read as marks
+    around it dropped, and a reading the recogniser makes of an operator put back ("2" → "≥");
+    any other text is left as read."""
+    t = text.strip().strip(_OP_MARKS)
+    op = next((op for op, readings in _OP_READINGS.items() if t in readings), t)
+    return _result(text, op) if op in OPERATORS else (text, False)
+
+
+def fix_role_number(text: str) -> Fixed:
+    """A cell whose role is a number (an amount, weight or score column): `fix_number`, bare."""
+    return fix_number(text, bare=True)
+
+
+ROLES: dict[str, Callable[[str], Fixed]] = {"number": fix_role_number, "rate": fix_rate, "target": fix_target,
+                                            "count": fix_count, "op": fix_op}
 
 
 def fix(text: str, role: str) -> Fixed:

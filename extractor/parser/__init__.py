@@ -60,8 +60,12 @@ def _title_cell(row: Row) -> Optional[Any]:
 
 def parse_pages(pages: list[Page]) -> tuple[list[Form], list[dict[str, Any]]]:
     """All forms found on the pages, in reading order, and the warnings met on the way."""
+    from extractor.parser.labels import snap_labels
+
     warnings = Warnings()
-    found, before = segments(row_stream(pages))
+    rows = row_stream(pages)
+    snap_labels(rows)
+    found, before = segments(rows)
     if any(len(r.cells) > 2 for r in before):
         page = next(r.page for r in before if len(r.cells) > 2)
         warnings.add("UNRECOGNISED_TABLE", "a table before any known form title was skipped", page)

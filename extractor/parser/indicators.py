@@ -17,7 +17,8 @@ from extractor.parser.fields import FieldSink
 from extractor.parser.rows import RCell, Row, join_cells
 from extractor.parser.table import by_exact_column
 
-LEVEL1 = re.compile(r"^(产出指标|效益指标|满意度指标|成本指标)(?:\((\d+(?:\.\d+)?)分?\))?$")
+# the closing bracket may be missing: a scan's ruling cuts the "）" printed across it
+LEVEL1 = re.compile(r"^(产出指标|效益指标|满意度指标|成本指标)(?:\((\d+(?:\.\d+)?)分?\)?)?$")
 LEVEL2 = re.compile(
     r"^(数量|质量|时效|成本|经济成本|社会成本|生态环境成本|经济效益|社会效益|生态效益|可持续影响|"
     r"服务对象满意度|社会公众满意度|社会满意度|其他效果|其他|可持續影响)(指标)?$"
@@ -126,7 +127,7 @@ def _exact(cells: list[RCell], anchors: dict[str, int]) -> Optional[dict]:
     placed = by_exact_column(cells, anchors)
     if placed is None:
         return None
-    numbers_ok = all(k in placed and is_number(placed[k].text) for k in ("weight", "score"))
+    numbers_ok = all(k in placed and _is_number(placed[k]) for k in ("weight", "score"))
     labels_ok = all(is_label(placed[k].key) for k in ("level1", "level2") if k in placed)
     if not numbers_ok or not labels_ok or "name" not in placed:
         return None
@@ -164,13 +165,24 @@ def _semantic(cells: list[RCell], state: IndicatorState, sink: FieldSink, page: 
 
 
 def _weight_score_pair(cells: list[RCell]) -> Optional[int]:
-    """Index of the last two adjacent numbers with no number after them."""
+    """Index of the last two adjacent numbers with no number after them. A recognised cell counts
+    as a number when it reads as one once OCR confusions are fixed for a number's role (the
+    weight and score are then read with the same fix)."""
+    numbers = [_is_number(c) for c in cells]
     for i in range(len(cells) - 2, -1, -1):
-        if is_number(cells[i].text) and is_number(cells[i + 1].text):
-            if not any(is_number(c.text) for c in cells[i + 2:]):
-                return i
-            return None
+        if numbers[i] and numbers[i + 1]:
+            return i if not any(numbers[i + 2:]) else None
     return None
+
+
+def _is_number(cell: RCell) -> bool:
+    if is_number(cell.text):
+        return True
+    if cell.confidence >= 1.0:
+        return False
+    from extractor.ocr.confusions import fix
+
+    return is_number(fix(cell.text, "number")[0])
 
 
 def _shift(weight_cell: RCell, anchors: dict[str, int]) -> int:

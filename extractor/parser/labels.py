@@ -1,0 +1,80 @@
+"""The labels printed on the forms, a closed vocabulary, and the tolerant match of recognised cells.
+
+The parser finds rows by their labels, matched exactly: a funds row is found by 预算总金额, the
+indicator block by 绩效指标. One misread character in a scanned label (预算总金颜, 植效指标,
+王管部门) would cost every value of that row. The labels are a small closed set, so a recognised
+cell that is one character off exactly one of them is that label:
+
+- only cells read by OCR (confidence below 1) are touched; text-layer and exported cells are
+  what was printed and are never changed;
+- marks at either end (a speck read as "." or "、") are dropped before comparing;
+- one *substituted* character, in labels of at least MIN_LEN characters: no insertion or
+  deletion (a different, longer or shorter, word is not a misreading of a label), and none in
+  short labels (分值 and 得分 differ by one character, and so does much short text);
+- never when two labels are equally near (一级指标 / 二级指标 / 三级指标 read as ?级指标);
+- a bracketed suffix ("（50分）", "（万元）") is kept as read and the label before it matched.
+Level-2 labels that double as indicator names (服务对象满意度 and the like) are left out: a name
+one character off them ("服务对象满意率") is a real name, not a misread label.
+The printed reading is kept as the cell's `read`, so provenance shows what the recogniser saw.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from extractor.normalize import key
+from extractor.parser.rows import Row
+
+MIN_LEN = 4
+
+# As printed on the three kinds of form (FORMS.md), in the order a self-evaluation form prints them.
+PRINTED = (
+    "项目名称", "主管部门", "实施单位", "项目资金", "年初预算数", "全年预算数", "全年执行数", "调整后预算数",
+    "偏差原因分析", "年度资金总额", "预算总金额", "其中：当年财政拨款", "当年财政拨款", "上年结转资金",
+    "其他资金", "年度总体目标", "年初预期目标", "实际完成情况", "全年实际完成情况", "绩效指标", "一级指标",
+    "二级指标", "三级指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施", "产出指标", "效益指标",
+    "满意度指标", "成本指标", "数量指标", "质量指标", "时效指标", "经济成本指标", "社会成本指标",
+    "生态环境成本指标", "经济效益", "社会效益", "生态效益", "可持续影响", "经济效益指标", "社会效益指标",
+    "生态效益指标", "可持续影响指标", "自评等级", "评价等级", "绩效等级", "自评结果",
+    # the summary and targets tables' headers
+    "项目编码", "项目代码", "单位名称", "预算单位", "项目概况", "本年预算金额", "预算金额", "年度绩效目标",
+    "指标名称", "核心绩效指标", "计量单位", "年度目标值",
+    # short ones: matched only exactly, once end marks are dropped
+    "分值", "得分", "执行率", "总分", "序号", "运算符", "单位",
+)
+LABELS: frozenset[str] = frozenset(key(p) for p in PRINTED)
+
+_MARKS = "\"'.,:;`~_-·、，。：；‘’“”…"
+_SUFFIX = re.compile(r"^(.+?)(\(.*)$")
+
+
+def nearest_label(cell_key: str, labels: frozenset[str] = LABELS, max_subs: int = 1) -> Optional[str]:
+    """The label a recognised cell key stands for, when it is not one already and is one
+    substituted character (or end marks) away from exactly one of `labels`; else None. A caller
+    that knows which few labels can stand where the cell is (the funds rows inside the funds
+    block) may allow `max_subs` substitutions in labels of 3 × max_subs characters or more."""
+    m = _SUFFIX.match(cell_key)
+    head, suffix = (m.group(1), m.group(2)) if m else (cell_key, "")
+    bare = head.strip(_MARKS)
+    if not bare or (bare == head and bare in labels):
+        return None
+    if bare in labels:
+        return bare + suffix
+    if len(bare) < MIN_LEN:
+        return None
+    allowed = max(1, min(max_subs, len(bare) // 3))
+    subs = {label: sum(a != b for a, b in zip(bare, label)) for label in labels if len(label) == len(bare)}
+    best = min(subs.values(), default=allowed + 1)
+    near = [label for label, n in subs.items() if n == best]
+    return near[0] + suffix if best <= allowed and len(near) == 1 else None
+
+
+def snap_labels(rows: list[Row]) -> None:
+    """Give every recognised cell that stands for a label that label's text (see the module)."""
+    for row in rows:
+        for i, cell in enumerate(row.cells):
+            if cell.confidence >= 1.0:
+                continue
+            label = nearest_label(cell.key)
+            if label is not None:
+                row.cells[i] = cell.relabelled(label)
