@@ -270,11 +270,12 @@ def assign_text(grids: Sequence[Grid], spans: Iterable[Span]) -> list[Span]:
                 found[(gi, ci)].append(span)
                 break
         else:
-            leftover.append(span)
+            if span.text:  # an unread line outside every cell says nothing about any value
+                leftover.append(span)
     for (gi, ci), cell_spans in found.items():
         cell = locators[gi].grid.cells[ci]
-        cell.text = join_lines(cell_spans)
-        cell.confidence = min(s.confidence for s in cell_spans)
+        cell.text = join_lines([s for s in cell_spans if s.text])
+        cell.confidence = min(s.confidence for s in cell_spans)  # an unread line (empty text) counts too
     return leftover
 
 

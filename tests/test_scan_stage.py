@@ -76,3 +76,21 @@ def test_layout_off_makes_a_page_without_a_grid_no_table(calls):
     page = _page(ruled=False)
     stage.scan_pages(Path("loose.png"), [page], ScanOptions(layout=False))
     assert calls == [] and [e.code for e in page.errors] == ["NO_TABLE"]
+
+
+class BlindEngine(SilentEngine):
+    """Reads nothing, and says it is unsure: what the recogniser does with a glyph under seal residue."""
+
+    def read_lines(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        return [("", 0.25) for _ in crops]
+
+
+def test_a_cell_with_ink_read_as_nothing_is_unsure_not_blank(monkeypatch, calls):
+    page = _page(ruled=True)
+    cv2.putText(page.image, "85", (330, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (0, 0, 0), 4)  # row 0, col 1
+    monkeypatch.setattr(stage, "scan_engine", lambda options: BlindEngine())
+    stage.scan_pages(Path("blind.png"), [page], ScanOptions())
+    cells = {(c.row, c.col): c for c in page.grids[0].cells}
+    assert cells[(0, 1)].text == "" and cells[(0, 1)].confidence == 0.25
+    assert all(c.confidence == 1.0 for key, c in cells.items() if key != (0, 1))  # no ink: nothing to doubt
+    assert all(line.text for line in page.lines or [])

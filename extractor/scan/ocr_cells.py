@@ -348,7 +348,9 @@ def page_spans(image: np.ndarray, dpi: float, segments: Iterable[Segment],
     grids, _ = extract_grids(list(segments), [], 0)
     boxes = [_to_px(c.bbox, dpi, ink.gray.shape, inset=1) for g in grids for c in g.cells]  # type: ignore[arg-type]
     _, spans, line_h = _read_boxes(ink, engine, boxes)
-    return [s for s in spans if s.text] + _free_text(ink, engine, None, [g.bbox for g in grids if g.bbox], line_h)
+    # A cell line read as nothing stays, text empty: its confidence tells the cell holds ink the
+    # recogniser could not read, which must not pass for a blank cell read with certainty.
+    return spans + _free_text(ink, engine, None, [g.bbox for g in grids if g.bbox], line_h)
 
 
 def ocr_page(page: Page, engine: Optional[OcrEngine] = None) -> None:
