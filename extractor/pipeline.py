@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from extractor.archive import ARCHIVE_SUFFIXES, expand, is_archive
 from extractor.backends import detect_kind, load_backends
+from extractor.digest import sha256_of
 from extractor.forms import Form
 from extractor.model import ErrorItem, Grid, InputError, Page
 from extractor.ocr import OcrUnavailable
@@ -59,7 +59,7 @@ def extraction_status(has_forms: bool, has_errors: bool) -> str:
 def extract_file(path: Path, source: Optional[str] = None, scan: ScanOptions = ScanOptions()) -> ExtractResult:
     result = ExtractResult(source=source or str(path))
     try:
-        result.sha256 = _sha256(path)
+        result.sha256 = sha256_of(path)
         pages, result.input_kind = load_pages(path)
         if any(wants_scan(p) for p in pages):
             scan_pages(path, pages, scan)
@@ -120,14 +120,6 @@ def collect_pages(result: ExtractResult, pages: list[Page]) -> None:
         return
     if not result.forms and not result.errors:
         result.errors.append(ErrorItem("NO_FORM", "no known form title (项目支出绩效自评表, 自评情况汇总表, 项目绩效目标汇总表) found"))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def iter_inputs(paths: Iterable[Path], extensions: frozenset[str] = INPUT_EXTENSIONS,

@@ -7,7 +7,8 @@ from sqlalchemy import inspect, select, text
 
 from tests.service_support import database_url, make_settings, pg_database, service_settings, store  # noqa: F401
 from worker.service_options import ServiceOptions
-from worker.store.blobs import blob_path, blob_suffix, put_blob, sha256_of
+from extractor.digest import sha256_of
+from worker.store.blobs import blob_path, blob_suffix, put_blob
 from worker.store.db import database_url as url_of
 from worker.store.models import Base, Document, Upload, UploadItem
 

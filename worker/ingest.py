@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from extractor.archive import expand, is_archive
-from worker.store.blobs import blob_suffix, put_blob, sha256_of
+from extractor.digest import sha256_of
+from worker.store.blobs import blob_suffix, put_blob
 from worker.store.db import Store, insert_or_ignore
 from worker.store.models import Document, Upload, UploadItem
 

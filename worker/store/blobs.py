@@ -4,14 +4,14 @@ beside its place and renamed, so a reader never sees half a file, and a crash le
 that looks whole."""
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Protocol
 
-_BLOCK = 1 << 20
+from extractor.digest import BLOCK
+
 MAX_SUFFIX = 16  # Document.suffix's column width
 
 
@@ -20,14 +20,6 @@ class Named(Protocol):
 
     sha256: str
     suffix: str
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def blob_suffix(filename: str) -> str:
@@ -63,7 +55,7 @@ def put_blob(data_dir: Path, source: Path, sha256: str, suffix: str, move: bool 
     fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, _BLOCK)
+            shutil.copyfileobj(src, out, BLOCK)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
