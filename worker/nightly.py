@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
+from typing import Optional, Sequence
 
 from sqlalchemy import select
 
@@ -27,13 +28,11 @@ log = logging.getLogger(__name__)
 
 def nightly_audit(settings: Settings, day: date) -> int:
     """Take the inbox, read what is pending, audit the night's batch; the run's id."""
-    store = store_for(settings.service)
-    with store.session() as session:
-        run = session.scalars(select(Run).where(Run.day == day)).one_or_none()
-        if run is not None and run.status == "done":
-            return run.id
+    done = finished_run(settings, day)
+    if done is not None:
+        return done
     take_inbox(settings)
-    for document_id in _pending(settings):
+    for document_id in unread_documents(settings):
         try:
             jobs.process_document(settings, document_id)
         except Exception:  # one bad document must not cost the night's batch; it waits for the next night
@@ -59,9 +58,19 @@ def take_inbox(settings: Settings) -> list[int]:
     return uploads
 
 
-def _pending(settings: Settings) -> list[int]:
+def finished_run(settings: Settings, day: date) -> Optional[int]:
+    """The id of the day's nightly run once it is done, else None."""
     with store_for(settings.service).session() as session:
-        return list(session.scalars(select(Document.id).where(Document.status.not_in(jobs.FINAL)).order_by(Document.id)))
+        return session.scalar(select(Run.id).where(Run.day == day, Run.status == "done"))
+
+
+def unread_documents(settings: Settings, among: Optional[Sequence[int]] = None) -> list[int]:
+    """The documents neither done nor failed (of `among`, when given), oldest first."""
+    query = select(Document.id).where(Document.status.not_in(jobs.FINAL)).order_by(Document.id)
+    if among is not None:
+        query = query.where(Document.id.in_(among))
+    with store_for(settings.service).session() as session:
+        return list(session.scalars(query))
 
 
 def _not_yet_audited(settings: Settings) -> list[int]:

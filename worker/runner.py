@@ -73,6 +73,7 @@ def wait_for_run(settings: Settings, upload_id: int, progress: Optional[Callable
     """The id of the upload's run once it is written (by Celery workers); TimeoutError past `timeout_s`."""
     from sqlalchemy import select
 
+    from worker.jobs import FINAL
     from worker.runs import upload_documents
     from worker.store.db import store_for
     from worker.store.models import Document, Run
@@ -85,7 +86,7 @@ def wait_for_run(settings: Settings, upload_id: int, progress: Optional[Callable
         with store.session() as session:
             run_id = session.scalar(select(Run.id).where(Run.upload_id == upload_id, Run.status == "done"))
             done = len(list(session.scalars(select(Document.id).where(Document.id.in_(ids),
-                                                                      Document.status.in_(("done", "failed"))))))
+                                                                      Document.status.in_(FINAL)))))
         if progress is not None and done != said:
             progress(done, len(ids))
             said = done

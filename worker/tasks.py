@@ -116,18 +116,18 @@ def nightly_audit(day: Optional[str] = None) -> None:
     like an upload's (their uploads are not audited apart), then audit the night's batch once
     every document unread at this moment is read. `day`: ISO date, default today (local time)."""
     from worker import jobs
-    from worker.nightly import take_inbox
+    from worker.nightly import finished_run, take_inbox, unread_documents
 
     settings = current_settings()
     when = day or datetime.now().date().isoformat()
-    if _nightly_done(settings, date.fromisoformat(when)):
+    if finished_run(settings, date.fromisoformat(when)) is not None:
         return  # beat fired twice: the inbox waits for the next night, as `nightly_audit` leaves it
     for upload_id in take_inbox(settings):
         for document_id in jobs.unprocessed_documents(settings, upload_id):
             split.delay(None, document_id)
     # Uploads still being read are waited for too: the night's audit reads anything unread itself,
     # in one task, which would read their pages a second time beside their own page tasks.
-    nightly_finish.delay(when, _unread(settings))
+    nightly_finish.delay(when, unread_documents(settings))
 
 
 @app.task(name="formaudit.nightly_finish", bind=True, **RETRY)
@@ -135,37 +135,13 @@ def nightly_finish(self: Any, day: str, document_ids: list[int]) -> int:
     """The night's run (unique per day: beat firing twice, or this task redelivered, makes one
     run) once `document_ids` are read; after NIGHTLY_POLLS looks (6 hours) it audits what is read
     by then (`worker.nightly.nightly_audit` reads anything still unread itself)."""
-    from worker.nightly import nightly_audit as run_nightly
+    from worker.nightly import nightly_audit as run_nightly, unread_documents
 
     settings = current_settings()
-    if _unread(settings, document_ids) and self.request.retries < NIGHTLY_POLLS:
+    if unread_documents(settings, document_ids) and self.request.retries < NIGHTLY_POLLS:
         # soon at first (the inbox is often a few small files), then every NIGHTLY_POLL_S
         raise self.retry(countdown=min(NIGHTLY_POLL_S, 1 + self.request.retries), max_retries=NIGHTLY_POLLS)
     return run_nightly(settings, date.fromisoformat(day))
-
-
-def _nightly_done(settings: Settings, day: date) -> bool:
-    from sqlalchemy import select
-
-    from worker import jobs
-    from worker.store.models import Run
-
-    with jobs.store_for(settings.service).session() as session:
-        return session.scalar(select(Run.status).where(Run.day == day)) == "done"
-
-
-def _unread(settings: Settings, among: Optional[list[int]] = None) -> list[int]:
-    """The documents neither done nor failed (of `among`, when given)."""
-    from sqlalchemy import select
-
-    from worker import jobs
-    from worker.store.models import Document
-
-    query = select(Document.id).where(Document.status.not_in(jobs.FINAL))
-    if among is not None:
-        query = query.where(Document.id.in_(among))
-    with jobs.store_for(settings.service).session() as session:
-        return list(session.scalars(query))
 
 
 def _after_pages(settings: Settings, upload_id: Optional[int], document_id: int) -> None:
