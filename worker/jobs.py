@@ -27,9 +27,7 @@ from worker.runs import audit_documents, audit_run, audit_upload, stored_result,
 from worker.settings import Settings
 from worker.store.blobs import blob_path
 from worker.store.db import Store, close_stores, forget_connections, store_for
-from worker.store.models import Document, FormRow, PageRow
-
-FINAL = ("done", "failed")  # a document's or a page's states that no step changes again
+from worker.store.models import FINAL, Document, FormRow, PageRow
 
 
 def split_document(settings: Settings, document_id: int) -> list[int]:

@@ -73,10 +73,9 @@ def wait_for_run(settings: Settings, upload_id: int, progress: Optional[Callable
     """The id of the upload's run once it is written (by Celery workers); TimeoutError past `timeout_s`."""
     from sqlalchemy import select
 
-    from worker.jobs import FINAL
     from worker.runs import upload_documents
     from worker.store.db import store_for
-    from worker.store.models import Document, Run
+    from worker.store.models import FINAL, Document, Run
 
     store = store_for(settings.service)
     ids = upload_documents(settings, upload_id)

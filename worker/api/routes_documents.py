@@ -14,10 +14,9 @@ from worker.api.auth import ANONYMOUS, Caller, any_key
 from worker.api.deps import session, settings_of, store_of
 from worker.api.upload_stream import FIELD, receive_file
 from worker.ingest import ingest_file
-from worker.store.models import Document, FormRow, Run, Upload
+from worker.store.models import FINAL, Document, FormRow, Run, Upload
 
 router = APIRouter(tags=["documents"])
-READY = frozenset({"done", "failed"})
 REPORT_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -113,7 +112,7 @@ def upload_dict(db: Session, upload_id: int) -> dict[str, Any]:
     run = db.scalar(select(Run).where(Run.upload_id == upload.id))
     return {"id": upload.id, "filename": upload.filename, "received_at": upload.received_at.isoformat(),
             "origin": upload.origin, "api_key": upload.api_key, "items": items,
-            "ready": all(doc.status in READY for doc in documents.values()),
+            "ready": all(doc.status in FINAL for doc in documents.values()),
             "run": run_dict(run) if run is not None else None}
 
 

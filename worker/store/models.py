@@ -15,6 +15,9 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaDat
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
+FINAL = ("done", "failed")  # a document's or a page's states that no step changes again
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
