@@ -11,7 +11,7 @@ from typing import Optional
 from extractor.forms import Funds, SelfEvaluation
 from extractor.normalize import clean, is_blank, is_number, is_rate, key
 from extractor.parser.fields import FieldSink
-from extractor.parser.labels import nearest_label
+from extractor.parser.labels import label_in_column
 from extractor.parser.rows import RCell, Row, join_cells
 from extractor.parser.table import by_exact_column, by_nearest_column
 
@@ -36,7 +36,7 @@ _UNIT = re.compile(r"[(（]\s*(万元|元)\s*[)）]")
 
 
 # The funds rows' labels as printed: inside the funds block only these can stand in a row's first
-# cells, so a recognised one may be two characters off (labels.nearest_label).
+# cells, so a recognised one may be further off than elsewhere (labels.label_in_column).
 ROW_PRINTED = frozenset(key(p) for p in ("年度资金总额", "预算总金额", "其中：当年财政拨款", "当年财政拨款",
                                          "上年结转资金", "其他资金"))
 
@@ -47,12 +47,13 @@ def funds_row_kind(cell_key: str) -> Optional[str]:
 
 def funds_label_at(row: Row) -> Optional[int]:
     """Where a funds row's label stands in a row of the funds block: matched exactly, else a
-    recognised cell up to two characters off one of the printed labels, which it then becomes."""
+    recognised cell near one of the printed labels (a character or two misread or lost), which
+    it then becomes."""
     at = row.find(lambda k: funds_row_kind(k) is not None)
     if at is not None:
         return at
     for i, cell in enumerate(row.cells):
-        label = nearest_label(cell.key, ROW_PRINTED, max_subs=2) if cell.confidence < 1.0 else None
+        label = label_in_column(cell.key, ROW_PRINTED) if cell.confidence < 1.0 else None
         if label is not None:
             row.cells[i] = cell.relabelled(label)
             return i

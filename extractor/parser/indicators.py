@@ -13,16 +13,21 @@ from typing import Optional
 
 from extractor.forms import Indicator
 from extractor.normalize import is_number, key
+from extractor.textjoin import is_cjk
 from extractor.parser.fields import FieldSink
+from extractor.parser.labels import edits, label_in_column
 from extractor.parser.rows import RCell, Row, join_cells
 from extractor.parser.table import by_exact_column
 
 # the closing bracket may be missing: a scan's ruling cuts the "）" printed across it
-LEVEL1 = re.compile(r"^(产出指标|效益指标|满意度指标|成本指标)(?:\((\d+(?:\.\d+)?)分?\)?)?$")
-LEVEL2 = re.compile(
-    r"^(数量|质量|时效|成本|经济成本|社会成本|生态环境成本|经济效益|社会效益|生态效益|可持续影响|"
-    r"服务对象满意度|社会公众满意度|社会满意度|其他效果|其他|可持續影响)(指标)?$"
-)
+LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标", "成本指标")
+LEVEL2_NAMES = ("数量", "质量", "时效", "成本", "经济成本", "社会成本", "生态环境成本", "经济效益", "社会效益",
+                "生态效益", "可持续影响", "服务对象满意度", "社会公众满意度", "社会满意度", "其他效果", "其他")
+LEVEL1 = re.compile(rf"^({'|'.join(LEVEL1_NAMES)})(?:\((\d+(?:\.\d+)?)分?\)?)?$")
+LEVEL2 = re.compile(rf"^({'|'.join(LEVEL2_NAMES)}|可持續影响)(指标)?$")
+# what a recognised cell in a level column may be snapped to (labels.label_in_column)
+COLUMN_LABELS = {"level1": frozenset(LEVEL1_NAMES),
+                 "level2": frozenset(LEVEL2_NAMES) | frozenset(n + "指标" for n in LEVEL2_NAMES)}
 SELF_ADDED = re.compile(r"\s*[（(]\s*自评新增\s*[)）]\s*")
 HEADER_FIELDS = (
     ("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"), ("target", "年度指标值"),
@@ -47,6 +52,18 @@ def read_header(row: Row, state: IndicatorState) -> None:
         for name, label in HEADER_FIELDS:
             if cell.key.startswith(label) and cell.col is not None:
                 state.anchors[name] = cell.col
+    if "name" in state.anchors:
+        # a recognised 一级指标 / 二级指标 with its first character lost or misread ("级指标")
+        # is told by where it stands: next left of 三级指标 is level 2, then level 1
+        left = sorted((c.col for c in row.cells if c.col is not None and c.col < state.anchors["name"]
+                       and (c.key in ("一级指标", "二级指标") or (c.confidence < 1.0 and _level_header(c.key)))),
+                      reverse=True)
+        for name, col in zip(("level2", "level1"), left):
+            state.anchors.setdefault(name, col)
+
+
+def _level_header(cell_key: str) -> bool:
+    return "级指标" in cell_key or min(edits(cell_key, "一级指标"), edits(cell_key, "二级指标")) <= 1
 
 
 def read_indicator(
@@ -58,7 +75,7 @@ def read_indicator(
         return None
     labels = placed.pop("labels", [])
     labels += [placed.pop(k) for k in ("level1", "level2") if k in placed]
-    level1, level2 = _apply_labels(labels, state, group_weights, sink)
+    level1, level2 = _apply_labels(labels, state, group_weights, sink, placed.pop("kinds", {}))
     base = f"indicators[{index}]"
     name = sink.text(f"{base}.name", placed.get("name"))
     self_added = bool(name and SELF_ADDED.search(name))
@@ -80,9 +97,11 @@ def read_indicator(
 
 
 def _apply_labels(
-    labels: list[RCell], state: IndicatorState, group_weights: dict[str, float], sink: FieldSink
+    labels: list[RCell], state: IndicatorState, group_weights: dict[str, float], sink: FieldSink,
+    kinds: Optional[dict[int, str]] = None,
 ) -> tuple[Optional[str], Optional[str]]:
-    """The row's (level1, level2); `state` keeps what the following rows inherit."""
+    """The row's (level1, level2); `state` keeps what the following rows inherit. `kinds` names
+    the level of a recognised label its column placed but its misread text cannot tell (id → kind)."""
     level1: Optional[RCell] = None
     level2: list[RCell] = []
     for i, cell in enumerate(labels):
@@ -90,14 +109,16 @@ def _apply_labels(
         # 成本指标 is a level-1 group in some regions and a level-2 one in others: it is level 1
         # when it prints points, another label follows it, or it stands where level-1 labels stand
         at_level1_col = cell.col is not None and cell.col == state.level1_col
-        if m1 and (m1.group(1) != "成本指标" or m1.group(2) or i + 1 < len(labels) or at_level1_col):
+        kind = (kinds or {}).get(id(cell))
+        if kind == "level1" or (kind is None and m1 and (
+                m1.group(1) != "成本指标" or m1.group(2) or i + 1 < len(labels) or at_level1_col)):
             level1 = cell
-            if m1.group(2):
+            if m1 and m1.group(2):
                 group_weights[m1.group(1)] = float(m1.group(2))
                 sink.cells[f"group_weights.{m1.group(1)}"] = cell.provenance()
         else:
             level2.append(cell)
-    new_level1 = LEVEL1.match(level1.key).group(1) if level1 is not None else None  # type: ignore[union-attr]
+    new_level1 = _level1_name(level1) if level1 is not None else None
     if level1 is not None and len(level2) > 1 and state.level1 is not None:
         # A flattened export prints a merged group label on a row in the middle of its span: a row
         # carrying a new level-1 label and two level-2 labels is the previous group's last row
@@ -118,20 +139,43 @@ def _apply_labels(
     return state.level1, state.level2
 
 
+def _level1_name(cell: RCell) -> Optional[str]:
+    m = LEVEL1.match(cell.key)
+    return m.group(1) if m else cell.value
+
+
 def is_label(cell_key: str) -> bool:
     return bool(LEVEL1.match(cell_key) or LEVEL2.match(cell_key))
 
 
 def _exact(cells: list[RCell], anchors: dict[str, int]) -> Optional[dict]:
-    """An exported grid whose cells sit exactly under the header: place by column."""
+    """A grid whose cells sit exactly under the header (an export, a rebuilt scan): place by column."""
     placed = by_exact_column(cells, anchors)
     if placed is None:
         return None
+    kinds: dict[int, str] = {}
+    for k in ("level1", "level2"):
+        if k in placed and not is_label(placed[k].key) and placed[k].confidence < 1.0:
+            placed[k] = _column_label(placed[k], k, kinds)
     numbers_ok = all(k in placed and _is_number(placed[k]) for k in ("weight", "score"))
-    labels_ok = all(is_label(placed[k].key) for k in ("level1", "level2") if k in placed)
+    labels_ok = all(is_label(placed[k].key) or id(placed[k]) in kinds for k in ("level1", "level2") if k in placed)
     if not numbers_ok or not labels_ok or "name" not in placed:
         return None
+    placed["kinds"] = kinds
     return placed
+
+
+def _column_label(cell: RCell, kind: str, kinds: dict[int, str]) -> RCell:
+    """A recognised cell in a level column that matches no label: the label it is near, or,
+    when it is words (two CJK characters or more) near none, that level's label as read."""
+    label = label_in_column(cell.key, COLUMN_LABELS[kind])
+    if label is not None:
+        cell = cell.relabelled(label)
+        if is_label(cell.key):
+            return cell
+    if sum(is_cjk(ch) for ch in cell.key) >= 2:
+        kinds[id(cell)] = kind
+    return cell
 
 
 def _semantic(cells: list[RCell], state: IndicatorState, sink: FieldSink, page: int) -> Optional[dict]:

@@ -26,6 +26,7 @@ from extractor.normalize import key
 from extractor.parser.rows import Row
 
 MIN_LEN = 4
+MAX_EDIT_SHARE = 0.45  # label_in_column: the most edits, as a share of the label's length
 
 # As printed on the three kinds of form (FORMS.md), in the order a self-evaluation form prints them.
 PRINTED = (
@@ -67,6 +68,34 @@ def nearest_label(cell_key: str, labels: frozenset[str] = LABELS, max_subs: int 
     best = min(subs.values(), default=allowed + 1)
     near = [label for label, n in subs.items() if n == best]
     return near[0] + suffix if best <= allowed and len(near) == 1 else None
+
+
+def edits(a: str, b: str) -> int:
+    """Levenshtein distance: substitutions, insertions and deletions of one character each."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def label_in_column(cell_key: str, labels: frozenset[str]) -> Optional[str]:
+    """The label a recognised cell stands for when its place says it holds one of a few
+    `labels` (a level-1 or level-2 indicator label under its header): the one nearest by edits,
+    up to MAX_EDIT_SHARE of its length and nearer than any other; a bracketed suffix is
+    kept as read. Looser than `nearest_label`, since only these few labels can stand there."""
+    m = _SUFFIX.match(cell_key)
+    head, suffix = (m.group(1), m.group(2)) if m else (cell_key, "")
+    bare = head.strip(_MARKS)
+    if not bare:
+        return None
+    ranked = sorted((edits(bare, label), label) for label in labels)
+    (best, label), runner_up = ranked[0], ranked[1][0] if len(ranked) > 1 else len(bare) + 99
+    if best <= MAX_EDIT_SHARE * len(label) and runner_up > best:
+        return label + suffix
+    return None
 
 
 def snap_labels(rows: list[Row]) -> None:

@@ -32,8 +32,14 @@ SKEW_MIN = 0.02         # below this the image is not resampled
 BLANK_INK = 0.0005      # share of ink pixels below which a page is blank
 SEAL_MIN_PIXELS = 200   # fewer red pixels than this are not a seal (a red tick, JPEG noise)
 SEAL_SAT = 60           # HSV saturation (0..255) from which a reddish pixel counts as seal ink
-SEAL_RIM_SAT = 25       # ... and from which it does when it touches seal ink
-SEAL_GHOST = 0.7        # near the seal, grey at least this share of the paper's is paper
+SEAL_CHROMA_SIGMA = 1.0  # px: how far colour is smoothed before the ink's share is told from it
+SEAL_TRACE = 0.05       # share of ink from which a pixel was touched by the seal ...
+SEAL_GHOST = 0.75       # ... and there, grey at least this share of the paper's is paper
+SEAL_LEVEL = 25         # the top quarter of the seal's pixels, by how much ink dims them, is full ink
+SEAL_BLOCK_MM = 1.5     # the seal's area is found in blocks this wide ...
+SEAL_DENSITY = 0.1      # ... holding at least this share of red pixels ...
+SEAL_MIN_MM = 15.0      # ... joined into a blob at least this wide and high (seals are 38-45 mm)
+DEFAULT_PX_PER_MM = 200 / 25.4
 CLS_CROPS = 8           # text-line crops the direction classifier votes on
 CLS_MARGIN = 0.15       # mean P(180) - P(0) above which the page is upside down
 Matrix = np.ndarray     # 3×3 affine, pixel indices of one image → pixel indices of another
@@ -91,7 +97,7 @@ def clean_page(rgb: np.ndarray, pt_per_px: float, *, orient: bool = True, deskew
     if rgb.ndim == 2:
         gray, seal_pixels = rgb, 0
     elif seals:
-        gray, seal_pixels = seal_free_gray(rgb)
+        gray, seal_pixels = seal_free_gray(rgb, 72.0 / pt_per_px / 25.4)
     else:
         gray, seal_pixels = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), 0
     factor = max(1, round(72.0 / pt_per_px / ANALYSIS_DPI))
@@ -119,33 +125,67 @@ def clean_page(rgb: np.ndarray, pt_per_px: float, *, orient: bool = True, deskew
 
 # ---- seals ------------------------------------------------------------------------------------
 
-def seal_free_gray(rgb: np.ndarray) -> tuple[np.ndarray, int]:
-    """The page in grey with red seal ink turned to paper and the text strokes under it kept,
-    and the number of seal pixels. A seal pixel takes the grey of its red channel, scaled so
-    that the seal's own ink level becomes the paper's grey around the seal: seal ink is bright
-    in red, black text under it is dark in every channel. (White instead of the paper's grey
-    would leave a bright ghost ring on tinted paper, whose edges read as ink.)"""
+def seal_free_gray(rgb: np.ndarray, px_per_mm: float = DEFAULT_PX_PER_MM) -> tuple[np.ndarray, int]:
+    """The page in grey with red seal ink taken off and the text and rulings under it kept, and
+    the number of seal pixels. Seal ink is translucent: it multiplies what lies under it by its
+    colour, which dims red a little and green a lot. Inside the seal's area, each pixel's share
+    of ink is told by how much its green is dimmed against its red (relative to the paper's), and
+    its red is divided by what that much ink dims red by: what lay under the seal, in grey. So
+    seal strokes and their faint blurred rims become paper, black text under a stroke stays
+    black, and a ruling between strokes keeps its own grey. (A hue threshold leaves the rims as
+    grey ghosts whose edges read as ink.)"""
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     if cv2.countNonZero(_red_mask(np.ascontiguousarray(rgb[::4, ::4]))) < SEAL_MIN_PIXELS // 16:
         return gray, 0  # one pixel in 16 says there is no seal; most pages have none
     mask = _red_mask(rgb)
-    n = cv2.countNonZero(mask)
+    area = _seal_area(mask, px_per_mm)
+    n = cv2.countNonZero(mask & area)
     if n < SEAL_MIN_PIXELS:
         return gray, 0
-    x, y, w, h = cv2.boundingRect(mask)
-    near = cv2.dilate(mask[y:y + h, x:x + w], np.ones((5, 5), np.uint8)).astype(bool)
-    # hysteresis: the faint, blurred rim of the strokes joins the seal where it touches it
-    picked = _red_mask(np.ascontiguousarray(rgb[y:y + h, x:x + w]), SEAL_RIM_SAT).astype(bool) & near
+    x, y, w, h = cv2.boundingRect(area)
+    near, seal = area[y:y + h, x:x + w] > 0, mask[y:y + h, x:x + w] > 0
     window = gray[y:y + h, x:x + w]
-    paper = float(np.percentile(window[~near], 80)) if (~near).any() else 255.0
-    red = rgb[y:y + h, x:x + w, 0][picked]
-    level = max(float(np.percentile(red, 90)), 1.0)
-    lut = np.clip(np.arange(256) * (paper / level), 0, 255).astype(np.uint8)
-    window[picked] = lut[red]
-    # what is left of the rim is a grey ghost a little darker than the paper, whose edges
-    # read as ink; text under the seal is far darker than this
-    window[near & (window >= SEAL_GHOST * paper)] = int(paper)
+    red = rgb[y:y + h, x:x + w, 0].astype(np.float32) + 1.0
+    green = rgb[y:y + h, x:x + w, 1].astype(np.float32) + 1.0
+    paper_at = ~near if (~near).any() else near
+    paper_red, paper_green = (float(np.percentile(c[paper_at], 80)) for c in (red, green))
+    paper_gray = float(np.percentile(window[paper_at], 80))
+    # 0 on paper and on black, near 1 on seal ink; smoothed like a JPEG's colour, which is
+    # stored at half resolution (else every stroke's edge is mis-told and leaves an outline)
+    dimmed = cv2.GaussianBlur(1.0 - (green / red) / (paper_green / paper_red), (0, 0), SEAL_CHROMA_SIGMA)
+    full = float(np.percentile(dimmed[seal & near], 100 - SEAL_LEVEL))
+    share = np.clip(dimmed / max(full, 0.1), 0.0, 1.0)
+    strong = seal & near & (share >= 0.9) & (red >= 0.5 * paper_red)  # the ink itself over paper
+    red_kept = min(float(np.median(red[strong])) / paper_red, 1.0) if strong.any() else 1.0
+    under = red[near] / (1.0 - share[near] * (1.0 - red_kept))
+    out = np.clip(under * (paper_gray / paper_red), 0, 255)
+    # the colour's lower resolution leaves a faint outline along each stroke: where there was
+    # ink, what is nearly paper is paper (text and rulings under a stroke are far darker)
+    out[(share[near] > SEAL_TRACE) & (out >= SEAL_GHOST * paper_gray)] = paper_gray
+    window[near] = out.astype(np.uint8)
     return gray, n
+
+
+def _seal_area(mask: np.ndarray, px_per_mm: float) -> np.ndarray:
+    """Where the seals lie (255), in blocks: blocks dense in red ink inside a blob of such blocks
+    at least SEAL_MIN_MM across, with a block of margin for the blurred rim. Reddish pixels scattered
+    over the page (the colour fringes a JPEG leaves along black strokes, tinted paper) are no
+    seal, and text there must keep its own grey."""
+    block = max(2, int(round(SEAL_BLOCK_MM * px_per_mm)))
+    h, w = mask.shape
+    bh, bw = -(-h // block), -(-w // block)
+    padded = np.zeros((bh * block, bw * block), np.uint8)
+    padded[:h, :w] = mask
+    density = cv2.resize(padded, (bw, bh), interpolation=cv2.INTER_AREA)
+    dense = cv2.morphologyEx((density > SEAL_DENSITY * 255).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(dense)
+    least = SEAL_MIN_MM * px_per_mm / block
+    inside = np.zeros_like(dense)
+    for x, y, bw_, bh_, _ in stats[1:]:
+        if min(bw_, bh_) >= least:  # a seal's ring; its star and name, apart from it, lie within
+            inside[y:y + bh_, x:x + bw_] = 1
+    blocks = cv2.dilate((dense & inside) * 255, np.ones((3, 3), np.uint8))
+    return cv2.resize(blocks, (bw * block, bh * block), interpolation=cv2.INTER_NEAREST)[:h, :w]
 
 
 def _red_mask(rgb: np.ndarray, saturation: int = SEAL_SAT) -> np.ndarray:

@@ -48,6 +48,7 @@ EDGE_REACH = 1.0     # how far past a cell's edge (line heights) the rest of a c
 EDGE_GAP = 0.3       # the most blank (ruling and margin) between a glyph's two parts
 SYMBOL_CONFIDENCE = 0.99  # a symbol told by shape, not read: sure, but not text-layer sure
 GLYPH_WIDTH = 1.1    # a CJK glyph's ink is about as wide as a line is high
+PAPER_PERCENTILE = 90  # a line's pixels are mostly paper: this percentile of a piece is its paper
 SPACE_GAP = 0.35     # a cut gap this many line heights wide between non-CJK text is a space
 
 
@@ -76,17 +77,22 @@ class PageInk:
     with them whitened, so crops may reach past a cell's border without carrying its ruling into
     the recogniser, and a speck beside a number is not read as a mark."""
 
-    def __init__(self, image: np.ndarray, dpi: float):
+    def __init__(self, image: np.ndarray, dpi: float, segments: Iterable[Segment] = ()):
         gray = as_gray(image)
         t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
         # Otsu, never lighter than 200: on a near-blank page paper noise is not ink
         _, ink = cv2.threshold(gray, min(t, 200.0), 255, cv2.THRESH_BINARY_INV)
         k = max(15, int(RULE_IN * dpi))
-        rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
-        rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8))
-        rules = cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0
+        across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
+        down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8))
+        rules = cv2.dilate(across | down, np.ones((3, 3), np.uint8)) > 0
         self.text = (ink > 0) & ~rules
-        dust = dust_mask(self.text, dpi, rules)
+        # the rulings the grid was built from, gaps bridged: where a seal or blur broke a ruling
+        # into pieces too short for the opening above, its residue is still told as such
+        for seg in segments:
+            x0, y0, x1, y1 = (int(round(v * dpi / 72.0)) for v in (seg.x0, seg.y0, seg.x1, seg.y1))
+            cv2.line(across if abs(y1 - y0) <= abs(x1 - x0) else down, (x0, y0), (x1, y1), 255, 1)
+        dust = dust_mask(self.text, dpi, rules, along=(across > 0, down > 0))
         self.text &= ~dust
         self.gray = gray.copy()
         self.gray[rules | dust] = 255
@@ -243,9 +249,19 @@ def crops(gray: np.ndarray, cuts: Sequence[LineCut], line_h: float) -> list[np.n
         top = (h - (y1 - y0)) // 2
         for left, right in cut.pieces:
             canvas = np.full((h, right - left + 2 * pad_x), 255, np.uint8)
-            canvas[top:top + y1 - y0, pad_x:pad_x + right - left] = gray[y0:y1, left:right]
+            canvas[top:top + y1 - y0, pad_x:pad_x + right - left] = _on_white(gray[y0:y1, left:right])
             out.append(canvas)
     return out
+
+
+def _on_white(piece: np.ndarray) -> np.ndarray:
+    """The piece scaled so its paper is white like the margins around it: on grey or tinted
+    paper the pasted piece would otherwise stand out as a box, whose edges the recogniser reads
+    as strokes ("5" as "S", a blank run as "→"). Dark ink stays dark."""
+    paper = float(np.percentile(piece, PAPER_PERCENTILE))
+    if paper >= 250 or paper < 128:
+        return piece
+    return cv2.convertScaleAbs(piece, alpha=255.0 / paper)
 
 
 # ---- recognising --------------------------------------------------------------------------------
@@ -344,8 +360,9 @@ def page_spans(image: np.ndarray, dpi: float, segments: Iterable[Segment],
     from extractor.geometry import extract_grids
 
     engine = engine or get_engine()
-    ink = PageInk(image, dpi)
-    grids, _ = extract_grids(list(segments), [], 0)
+    segments = list(segments)
+    ink = PageInk(image, dpi, segments)
+    grids, _ = extract_grids(segments, [], 0)
     boxes = [_to_px(c.bbox, dpi, ink.gray.shape, inset=1) for g in grids for c in g.cells]  # type: ignore[arg-type]
     _, spans, line_h = _read_boxes(ink, engine, boxes)
     # A cell line read as nothing stays, text empty: its confidence tells the cell holds ink the

@@ -16,6 +16,10 @@ costs a recogniser call. A speck is told by its size and where it lies, never by
   the ruling's removal cut off from the rest. A tiny one against a ruling is still dust (dusty
   scans have many such, and no glyph's sliver is that small).
 
+- a thin blob lying wholly within RESIDUE_PT of a ruling and along it is what is left of
+  that ruling: its blurred edge, doubled where a seal was taken off over it, or a step of a
+  slightly skewed line. A glyph's part that a ruling cuts stands across the ruling, not along it.
+
 Sizes scale with the dpi (areas with its square). Pure function on a boolean ink mask.
 """
 from __future__ import annotations
@@ -29,11 +33,14 @@ BASE_DPI = 200.0
 SPECK_PX = 2    # px at BASE_DPI: dust wherever it lies
 DUST_PX = 5     # px at BASE_DPI: dust when nothing else is near it
 NEAR_PT = 1.8   # points (5 px at 200 dpi): how close other ink must be to keep a small blob
+RESIDUE_PT = 1.5  # points (4 px at 200 dpi): how near a ruling a thin blob along it is left of it
 
 
-def dust_mask(ink: np.ndarray, dpi: float, rules: Optional[np.ndarray] = None) -> np.ndarray:
+def dust_mask(ink: np.ndarray, dpi: float, rules: Optional[np.ndarray] = None,
+              along: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The pixels of `ink` (boolean, True = ink) that belong to dust, as a boolean mask; `rules`
-    (boolean, same shape) marks the rulings taken out of the ink, if any."""
+    (boolean, same shape) marks the rulings taken out of the ink, if any, and `along` the
+    horizontal and the vertical ones apart (for the residue of rulings)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     if n <= 1:
         return np.zeros(ink.shape, bool)
@@ -51,5 +58,20 @@ def dust_mask(ink: np.ndarray, dpi: float, rules: Optional[np.ndarray] = None) -
         against = cv2.dilate(rules.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         neighboured[np.unique(labels[against])] = True
     dust = tiny | (small & ~neighboured)
+    if along is not None:
+        dust |= _residue(labels, stats, along, dpi)
     dust[0] = False
     return dust[labels]
+
+
+def _residue(labels: np.ndarray, stats: np.ndarray, along: tuple[np.ndarray, np.ndarray], dpi: float) -> np.ndarray:
+    """Per blob: whether it is a thin blob wholly within RESIDUE_PT of a ruling, along it."""
+    reach = max(1, int(round(RESIDUE_PT * dpi / 72.0)))
+    area = stats[:, cv2.CC_STAT_AREA]
+    out = np.zeros(len(stats), bool)
+    for rules, kernel, thin, long in ((along[0], (1, 2 * reach + 1), cv2.CC_STAT_HEIGHT, cv2.CC_STAT_WIDTH),
+                                      (along[1], (2 * reach + 1, 1), cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT)):
+        band = cv2.dilate(rules.astype(np.uint8), np.ones(kernel[::-1], np.uint8)) > 0
+        inside = np.bincount(labels[band], minlength=len(stats))
+        out |= (inside == area) & (stats[:, thin] <= reach) & (stats[:, long] >= 2 * stats[:, thin])
+    return out
