@@ -36,6 +36,7 @@ from extractor.textjoin import is_cjk, join_lines
 
 DEFAULT_DPI = 200.0  # a page image without a page size (the raster stage always sets one)
 RULE_IN = 0.4        # ink runs longer than this (inches) are rulings or underlines, not glyph strokes
+RULING_PX = 3        # a ruling found by the grid is taken out this thick (then 1 px more either side)
 DEFAULT_LINE_PT = 9.0  # ink height of a body-text line when a page gives too little to measure
 MERGE_SPAN = 1.4     # row runs that fit together within this many line heights are one line ...
 MERGE_GAP = 0.5      # ... when the gap between them is under this many (split glyphs: 二, 三, 旦)
@@ -85,13 +86,13 @@ class PageInk:
         k = max(15, int(RULE_IN * dpi))
         across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
         down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8))
-        rules = cv2.dilate(across | down, np.ones((3, 3), np.uint8)) > 0
-        self.text = (ink > 0) & ~rules
-        # the rulings the grid was built from, gaps bridged: where a seal or blur broke a ruling
-        # into pieces too short for the opening above, its residue is still told as such
+        # and the rulings the grid was built from, gaps bridged: a seal or blur breaks a ruling
+        # into pieces too short for the opening, which the recogniser then reads as "-" or "|"
         for seg in segments:
             x0, y0, x1, y1 = (int(round(v * dpi / 72.0)) for v in (seg.x0, seg.y0, seg.x1, seg.y1))
-            cv2.line(across if abs(y1 - y0) <= abs(x1 - x0) else down, (x0, y0), (x1, y1), 255, 1)
+            cv2.line(across if abs(y1 - y0) <= abs(x1 - x0) else down, (x0, y0), (x1, y1), 255, RULING_PX)
+        rules = cv2.dilate(across | down, np.ones((3, 3), np.uint8)) > 0
+        self.text = (ink > 0) & ~rules
         dust = dust_mask(self.text, dpi, rules, along=(across > 0, down > 0))
         self.text &= ~dust
         self.gray = gray.copy()
