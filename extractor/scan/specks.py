@@ -50,28 +50,30 @@ def dust_mask(ink: np.ndarray, dpi: float, rules: Optional[np.ndarray] = None,
     small[0] = False  # the background
     tiny = area <= SPECK_PX * scale
     reach = max(1, int(round(NEAR_PT * dpi / 72.0)))
-    kept_ink = ((labels > 0) & ~small[labels]).astype(np.uint8)
-    near = cv2.dilate(kept_ink, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
-    neighboured = np.zeros(n, bool)
-    neighboured[np.unique(labels[near])] = True
+    # per-pixel work only where a small blob lies: a page holds millions of pixels, a few
+    # hundred small blobs
+    small_px = np.take(small, labels)
+    near = cv2.dilate((ink & ~small_px).view(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+    neighboured = np.bincount(labels[near & small_px], minlength=n) > 0
     if rules is not None:
-        against = cv2.dilate(rules.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-        neighboured[np.unique(labels[against])] = True
+        against = cv2.dilate(rules.view(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        neighboured |= np.bincount(labels[against & small_px], minlength=n) > 0
     dust = tiny | (small & ~neighboured)
     if along is not None:
-        dust |= _residue(labels, stats, along, dpi)
+        dust |= _residue(labels, stats, ink, along, dpi)
     dust[0] = False
-    return dust[labels]
+    return np.take(dust, labels)
 
 
-def _residue(labels: np.ndarray, stats: np.ndarray, along: tuple[np.ndarray, np.ndarray], dpi: float) -> np.ndarray:
+def _residue(labels: np.ndarray, stats: np.ndarray, ink: np.ndarray, along: tuple[np.ndarray, np.ndarray],
+             dpi: float) -> np.ndarray:
     """Per blob: whether it is a thin blob wholly within RESIDUE_PT of a ruling, along it."""
     reach = max(1, int(round(RESIDUE_PT * dpi / 72.0)))
     area = stats[:, cv2.CC_STAT_AREA]
     out = np.zeros(len(stats), bool)
     for rules, kernel, thin, long in ((along[0], (1, 2 * reach + 1), cv2.CC_STAT_HEIGHT, cv2.CC_STAT_WIDTH),
                                       (along[1], (2 * reach + 1, 1), cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT)):
-        band = cv2.dilate(rules.astype(np.uint8), np.ones(kernel[::-1], np.uint8)) > 0
-        inside = np.bincount(labels[band], minlength=len(stats))
+        band = cv2.dilate(rules.view(np.uint8), np.ones(kernel[::-1], np.uint8)) > 0
+        inside = np.bincount(labels[band & ink], minlength=len(stats))
         out |= (inside == area) & (stats[:, thin] <= reach) & (stats[:, long] >= 2 * stats[:, thin])
     return out
