@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from extractor.model import Cell, Grid
+from extractor.model import Cell, Grid, Segment
 from extractor.scan import glyphs, ocr_cells
 
 H = 20  # line height used by the synthetic images, px
@@ -112,6 +112,31 @@ def test_rulings_are_taken_out_of_the_ink_and_the_gray():
     assert not pi.text[95:106, :].any() and not pi.text[:, 195:206].any()
     assert (pi.gray[100, :] == 255).all()
     assert pi.text[20:40, 20:40].any()
+
+
+def test_a_broken_ruling_the_grid_found_is_taken_out_with_its_residue():
+    # a seal taken off over a ruling, or blur, leaves it in pieces too short to be told a ruling
+    # by shape; the grid bridged them, so its segment says where the ruling runs
+    img = page()
+    for x in range(0, 400, 40):
+        img[99:102, x:x + 28] = 0           # the ruling in 28 px pieces
+        img[104:106, x + 5:x + 20] = 0      # and its doubled edge, 4 px below it
+    glyph(img, 20, 60)
+    glyph(img, 200, 92)                     # a glyph printed across the ruling
+    bare = ocr_cells.PageInk(img, 200)
+    assert bare.text[98:107, 100:180].any()  # without the segment: pieces and residue read as ink
+    pi = ocr_cells.PageInk(img, 200, [Segment(0, 100 * 72 / 200, 399 * 72 / 200, 100 * 72 / 200)])
+    assert not pi.text[95:108, 100:180].any() and (pi.gray[100, :180] == 255).all()
+    assert pi.text[60:80, 20:40].any()
+    assert pi.text[92:98, 200:220].any() and pi.text[108:112, 200:220].any()  # the glyph's parts stay
+
+
+def test_a_crop_on_grey_paper_is_put_on_white():
+    piece = np.full((20, 30), 200, np.uint8)
+    piece[5:15, 10:14] = 40
+    white = ocr_cells._on_white(piece)
+    assert white[0, 0] == 255 and white[8, 11] < 60  # paper as white as the margins, ink still dark
+    assert np.array_equal(ocr_cells._on_white(np.full((20, 30), 255, np.uint8)), np.full((20, 30), 255, np.uint8))
 
 
 def test_line_height_is_the_typical_text_line():

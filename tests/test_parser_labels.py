@@ -9,8 +9,8 @@ import pytest
 from extractor.model import Cell, Grid, Page, TextLine
 from extractor.parser import parse_pages
 from extractor.parser.funds import ROW_PRINTED
-from extractor.parser.indicators import LEVEL1
-from extractor.parser.labels import LABELS, nearest_label
+from extractor.parser.indicators import COLUMN_LABELS, LEVEL1
+from extractor.parser.labels import LABELS, edits, label_in_column, nearest_label
 from tests.test_parser_grid import HEAD, TAIL
 
 
@@ -41,12 +41,39 @@ def test_no_guess_where_the_reading_is_not_one_label(read):
     assert nearest_label(read) is None
 
 
-def test_inside_the_funds_block_a_row_label_may_be_two_characters_off():
-    for read, label in (("其中:当年财政援颗", "其中:当年财政拨款"), ("上年填转费金", "上年结转资金")):
-        assert nearest_label(read) is None                         # anywhere on the form: too far
-        assert nearest_label(read, ROW_PRINTED, max_subs=2) == label  # among the four funds rows: near
-    assert nearest_label("其他资料", ROW_PRINTED, max_subs=2) == "其他资金"
-    assert nearest_label("某他资料", ROW_PRINTED, max_subs=2) is None  # 4 characters allow one
+@pytest.mark.parametrize("read,label", [
+    ("其中:当年财政援颗", "其中:当年财政拨款"),  # two characters misread
+    ("上年填转费金", "上年结转资金"),
+    ("预算总金", "预算总金额"),                # a character lost (a hard scan's seal)
+    ("上年转肉金", "上年结转资金"),            # lost and misread
+])
+def test_inside_the_funds_block_a_row_label_may_be_further_off(read, label):
+    assert nearest_label(read) is None                 # anywhere on the form: too far
+    assert label_in_column(read, ROW_PRINTED) == label  # among the four funds rows: near
+
+
+@pytest.mark.parametrize("read", ["某他资料", "1000.0", "—", "项目资金(万元)", ""])
+def test_inside_the_funds_block_what_is_no_row_label_stays(read):
+    assert label_in_column(read, ROW_PRINTED) is None  # "某他资料": 4 characters allow one edit
+
+
+@pytest.mark.parametrize("read,kind,label", [
+    ("意度指标", "level1", "满意度指标"),          # recorded on the bench's hard scans
+    ("意度指标(30分)", "level1", "满意度指标(30分)"),
+    ("可特胰影痛指标", "level2", "可持续影响指标"),
+    ("社会效益措标", "level2", "社会效益指标"),
+])
+def test_a_level_label_is_told_among_the_few_its_column_holds(read, kind, label):
+    assert label_in_column(read, COLUMN_LABELS[kind]) == label
+
+
+def test_a_level_label_as_near_two_labels_is_not_guessed():
+    assert label_in_column("致量指标", COLUMN_LABELS["level2"]) is None  # 数量指标 or 质量指标?
+
+
+def test_edits_count_substitutions_insertions_and_deletions():
+    assert edits("预算总金", "预算总金额") == 1 and edits("上年转肉金", "上年结转资金") == 2
+    assert edits("", "分值") == 2 and edits("得分", "得分") == 0
 
 
 def test_the_vocabulary_is_compared_in_its_normal_form():
@@ -89,3 +116,37 @@ def test_text_layer_cells_are_never_relabelled():
     got = form.to_dict()
     assert got["department"] is None and got["funds"]["rows"]["total"]["executed"] is None
     assert got["funds"]["rows"]["carryover"]["adjusted"] is None
+
+
+def _scanned_indicators(level1: str, level2: str, header: tuple[str, str]) -> list[Page]:
+    """The parser test's form read by OCR (every cell at confidence 0.9), its level header cells
+    and first level labels as given."""
+    head = copy.deepcopy(HEAD)
+    head[9][1], head[9][2] = (1, header[0]), (2, header[1])
+    head[10][0], head[10][1] = (1, level1), (2, level2)
+    cells = [Cell(row=r, col=c, text=t, confidence=0.9) for r, row in enumerate(head) for c, t in row]
+    tail = copy.deepcopy(TAIL)
+    tail[1][0] = (1, "意度指标（30分）")
+    tail_cells = [Cell(row=r, col=c, text=t, confidence=0.9) for r, row in enumerate(tail) for c, t in row]
+    title = [TextLine("项目支出绩效自评表", order=0), TextLine("（2023年度）", order=1)]
+    return [Page(number=1, lines=title, grids=[Grid(page=1, cells=cells, n_rows=len(head), n_cols=9, order=2.0)]),
+            Page(number=2, lines=[], grids=[Grid(page=2, cells=tail_cells, n_rows=len(TAIL), n_cols=9, order=0)])]
+
+
+def test_recognised_indicator_rows_keep_their_places_when_labels_are_misread():
+    (form,), _ = parse_pages(_scanned_indicators("产出措标（60分", "致量指标", ("级指标", "级指标")))
+    got = form.to_dict()
+    rows = [(i["level1"], i["level2"], i["name"], i["weight"], i["score"]) for i in got["indicators"]]
+    assert rows == [
+        ("产出指标", "致量指标", "采购台数", 30.0, 24.0),   # level 2 as read: 数量 or 质量, not guessed
+        ("产出指标", "致量指标", "验收合格率", 30.0, 30.0),
+        ("满意度指标", "服务对象满意度", "满意率", 30.0, 30.0),
+    ]
+    assert got["group_weights"] == {"产出指标": 60.0, "满意度指标": 30.0}
+
+
+def test_a_level_column_holding_marks_is_not_a_label():
+    (form,), _ = parse_pages(_scanned_indicators("|", "数量指标", ("一级指标", "二级指标")))
+    got = form.to_dict()
+    assert got["indicators"][0]["level1"] != "|"
+    assert [i["weight"] for i in got["indicators"]] == [30.0, 30.0, 30.0]

@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from extractor.backends.pdf import PdfBackend
-from extractor.scan.cleanup import PageTransform, clean_page, seal_free_gray
+from extractor.scan.cleanup import PageTransform, clean_page, ink_mask, seal_free_gray
 from extractor.scan.lines import find_segments
 from extractor import geometry
 from tests.conftest import REPO
@@ -116,6 +116,35 @@ def test_red_seal_is_removed_and_the_text_under_it_kept():
     assert text.sum() > 500
     assert np.mean(gray[text] < 128) > 0.9  # the figures under it still read dark
     assert np.mean(np.abs(gray[disc].astype(int) - before[disc])) < 6
+
+
+def test_a_blurred_seal_leaves_no_ghost_and_the_ink_under_it_stays():
+    # a scan's blur, and its JPEG's colour kept at half resolution, spread the seal's strokes
+    # into a faint rim that no hue test catches
+    page = render_page("ningbo-2023.pdf", 2)
+    centre, radius = (1050, 700), 160
+    stamped = _jpeg(cv2.GaussianBlur(stamp_seal(page, centre, radius), (0, 0), 1.5))
+    plain = cv2.GaussianBlur(cv2.cvtColor(page, cv2.COLOR_RGB2GRAY), (0, 0), 1.5)
+    gray, n = seal_free_gray(stamped)
+    assert n > 5000
+    disc = np.zeros(plain.shape, np.uint8)
+    cv2.circle(disc, centre, radius + 8, 1, -1)
+    disc = disc > 0
+    was_ink, is_ink = ink_mask(plain) > 0, ink_mask(gray) > 0
+    near_old_ink = cv2.dilate(was_ink.view(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    assert not is_ink[disc & ~near_old_ink].any()  # no trace of ring, star or lettering
+    assert np.mean(is_ink[disc & was_ink]) > 0.95  # the figures and rulings under it stay ink
+    # away from the seal the page is the plain grey conversion: no other pixel is touched
+    far = np.ones(plain.shape, np.uint8)
+    cv2.circle(far, centre, radius + 60, 0, -1)
+    far = far > 0
+    assert np.array_equal(gray[far], cv2.cvtColor(stamped, cv2.COLOR_RGB2GRAY)[far])
+
+
+def _jpeg(rgb: np.ndarray, quality: int = 75) -> np.ndarray:
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
 def test_page_without_red_is_left_as_is():

@@ -15,6 +15,10 @@ cell that is one character off exactly one of them is that label:
 - a bracketed suffix ("（50分）", "（万元）") is kept as read and the label before it matched.
 Level-2 labels that double as indicator names (服务对象满意度 and the like) are left out: a name
 one character off them ("服务对象满意率") is a real name, not a misread label.
+Where a cell's place says it holds one of a few labels (a funds row's label inside the funds
+block, a level-1 or level-2 label under its header), `label_in_column` is looser: lost and
+added characters count too (a hard scan's seal drops one: 预算总金, 意度指标), up to
+MAX_EDIT_SHARE of the label, when one label is nearer than all others.
 The printed reading is kept as the cell's `read`, so provenance shows what the recogniser saw.
 """
 from __future__ import annotations
@@ -49,25 +53,28 @@ _MARKS = "\"'.,:;`~_-·、，。：；‘’“”…"
 _SUFFIX = re.compile(r"^(.+?)(\(.*)$")
 
 
-def nearest_label(cell_key: str, labels: frozenset[str] = LABELS, max_subs: int = 1) -> Optional[str]:
+def nearest_label(cell_key: str, labels: frozenset[str] = LABELS) -> Optional[str]:
     """The label a recognised cell key stands for, when it is not one already and is one
-    substituted character (or end marks) away from exactly one of `labels`; else None. A caller
-    that knows which few labels can stand where the cell is (the funds rows inside the funds
-    block) may allow `max_subs` substitutions in labels of 3 × max_subs characters or more."""
-    m = _SUFFIX.match(cell_key)
-    head, suffix = (m.group(1), m.group(2)) if m else (cell_key, "")
-    bare = head.strip(_MARKS)
+    substituted character (or end marks) away from exactly one of `labels`; else None."""
+    head, bare, suffix = _parts(cell_key)
     if not bare or (bare == head and bare in labels):
         return None
     if bare in labels:
         return bare + suffix
     if len(bare) < MIN_LEN:
         return None
-    allowed = max(1, min(max_subs, len(bare) // 3))
     subs = {label: sum(a != b for a, b in zip(bare, label)) for label in labels if len(label) == len(bare)}
-    best = min(subs.values(), default=allowed + 1)
+    best = min(subs.values(), default=2)
     near = [label for label, n in subs.items() if n == best]
-    return near[0] + suffix if best <= allowed and len(near) == 1 else None
+    return near[0] + suffix if best <= 1 and len(near) == 1 else None
+
+
+def _parts(cell_key: str) -> tuple[str, str, str]:
+    """(head, head without end marks, bracketed suffix) of a cell key: "产出措标.(50分)" gives
+    ("产出措标.", "产出措标", "(50分)")."""
+    m = _SUFFIX.match(cell_key)
+    head, suffix = (m.group(1), m.group(2)) if m else (cell_key, "")
+    return head, head.strip(_MARKS), suffix
 
 
 def edits(a: str, b: str) -> int:
@@ -86,9 +93,7 @@ def label_in_column(cell_key: str, labels: frozenset[str]) -> Optional[str]:
     `labels` (a level-1 or level-2 indicator label under its header): the one nearest by edits,
     up to MAX_EDIT_SHARE of its length and nearer than any other; a bracketed suffix is
     kept as read. Looser than `nearest_label`, since only these few labels can stand there."""
-    m = _SUFFIX.match(cell_key)
-    head, suffix = (m.group(1), m.group(2)) if m else (cell_key, "")
-    bare = head.strip(_MARKS)
+    _, bare, suffix = _parts(cell_key)
     if not bare:
         return None
     ranked = sorted((edits(bare, label), label) for label in labels)
