@@ -7,6 +7,7 @@ import pytest
 
 from extractor.model import Cell, Grid, Segment
 from extractor.scan import glyphs, ocr_cells
+from extractor.scan.ink import PageInk
 
 H = 20  # line height used by the synthetic images, px
 
@@ -108,7 +109,7 @@ def test_rulings_are_taken_out_of_the_ink_and_the_gray():
     cv2.line(img, (0, 100), (399, 100), 0, 2)
     cv2.line(img, (200, 0), (200, 199), 0, 2)
     glyph(img, 20, 20)
-    pi = ocr_cells.PageInk(img, 200)
+    pi = PageInk(img, 200)
     assert not pi.text[95:106, :].any() and not pi.text[:, 195:206].any()
     assert (pi.gray[100, :] == 255).all()
     assert pi.text[20:40, 20:40].any()
@@ -123,9 +124,9 @@ def test_a_broken_ruling_the_grid_found_is_taken_out_with_its_residue():
         img[104:106, x + 5:x + 20] = 0      # and its doubled edge, 4 px below it
     glyph(img, 20, 60)
     glyph(img, 200, 92)                     # a glyph printed across the ruling
-    bare = ocr_cells.PageInk(img, 200)
+    bare = PageInk(img, 200)
     assert bare.text[98:107, 100:180].any()  # without the segment: pieces and residue read as ink
-    pi = ocr_cells.PageInk(img, 200, [Segment(0, 100 * 72 / 200, 399 * 72 / 200, 100 * 72 / 200)])
+    pi = PageInk(img, 200, [Segment(0, 100 * 72 / 200, 399 * 72 / 200, 100 * 72 / 200)])
     assert not pi.text[95:108, 100:180].any() and (pi.gray[100, :180] == 255).all()
     assert pi.text[60:80, 20:40].any()
     assert pi.text[92:98, 200:220].any() and pi.text[108:112, 200:220].any()  # the glyph's parts stay

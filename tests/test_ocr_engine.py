@@ -15,6 +15,7 @@ from extractor.ocr import ENGINES, OcrUnavailable, default_threads, get_engine
 from extractor.ocr.paddle import SETTING, PaddleEngine, model_paths
 from extractor.parser import parse_pages
 from extractor.scan import ocr_cells
+from extractor.scan.ink import PageInk
 from tests.ocr_pages import DPI, blank_grids, render, text_pages, truth
 
 PAGE = 2  # a self-evaluation form: header, funds block with dashes, indicators, total, grade
@@ -90,7 +91,7 @@ def test_a_scanned_page_gives_the_same_form_fields(engine):
 @pytest.mark.ocr
 def test_line_crops_are_read_in_order(engine):
     cells = [c for g in truth().tables if g.page == PAGE for c in g.cells if c.text in ("项目名称", "800.0", "100%")]
-    ink = ocr_cells.PageInk(render(PAGE), DPI)
+    ink = PageInk(render(PAGE), DPI)
     boxes = [ocr_cells._to_px(c.bbox, DPI, ink.gray.shape, inset=1) for c in cells]
     line_h = ocr_cells.line_height(ink.text, boxes, DPI)
     cuts = ocr_cells.cut_lines(ink.text, boxes, line_h)
@@ -126,7 +127,7 @@ def test_free_text_is_read_in_the_given_regions_only(engine):
 @pytest.mark.ocr
 def test_crops_read_on_several_threads_come_back_in_order(engine):
     cells = [c for g in truth().tables if g.page == PAGE for c in g.cells if c.text]
-    ink = ocr_cells.PageInk(render(PAGE), DPI)
+    ink = PageInk(render(PAGE), DPI)
     boxes = [ocr_cells._to_px(c.bbox, DPI, ink.gray.shape, inset=1) for c in cells]
     line_h = ocr_cells.line_height(ink.text, boxes, DPI)
     crops = ocr_cells.crops(ink.gray, ocr_cells.cut_lines(ink.text, boxes, line_h), line_h)
@@ -137,7 +138,7 @@ def test_crops_read_on_several_threads_come_back_in_order(engine):
 
 @pytest.mark.ocr
 def test_a_crop_read_before_is_not_read_again(monkeypatch):
-    ink = ocr_cells.PageInk(render(PAGE), DPI)
+    ink = PageInk(render(PAGE), DPI)
     page_cells = [c for g in truth().tables if g.page == PAGE for c in g.cells]
     cells = [next(c for c in page_cells if c.text == text) for text in ("项目名称", "800.0")]
     boxes = [ocr_cells._to_px(c.bbox, DPI, ink.gray.shape, inset=1) for c in cells]

@@ -11,7 +11,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from extractor.backends.pdf import PdfBackend
-from extractor.scan.cleanup import PageTransform, clean_page, ink_mask, seal_free_gray
+from extractor.scan.cleanup import PageTransform, clean_page, ink_mask
+from extractor.scan.seals import seal_free_gray
 from extractor.scan.lines import find_segments
 from extractor import geometry
 from tests.conftest import REPO

@@ -15,7 +15,9 @@ Conventions:
 - a cell's confidence is the *minimum* of its lines' confidences, as geometry.assign_text does for
   text-layer spans: one misread line makes the whole cell wrong, and a mean would let a long
   well-read line hide it; an empty cell keeps 1.0 (nothing was recognised);
-- cell texts are then normalised by shape only (confusions.fix_cell); the spans keep the raw text.
+- cell texts are then normalised by shape only (confusions.fix_cell); the spans keep the raw text;
+- a crop is its piece of the grey page scaled so its paper is white (`_on_white`): ink.py has
+  already whitened rulings and dust, and a grey box pasted on white margins reads as strokes.
 The page image must be upright and deskewed (extractor.scan.cleanup does that): a line is a
 horizontal band of ink.
 """
@@ -31,12 +33,10 @@ from extractor.model import BBox, Cell, Grid, Page, Segment, Span
 from extractor.ocr import OcrEngine, get_engine
 from extractor.ocr.confusions import fix_cell
 from extractor.scan.glyphs import fix_comparator, runs, symbol
-from extractor.scan.specks import dust_mask
+from extractor.scan.ink import PageInk
 from extractor.textjoin import is_cjk, join_lines
 
 DEFAULT_DPI = 200.0  # a page image without a page size (the raster stage always sets one)
-RULE_IN = 0.4        # ink runs longer than this (inches) are rulings or underlines, not glyph strokes
-RULING_PX = 3        # a ruling found by the grid is taken out this thick (then 1 px more either side)
 DEFAULT_LINE_PT = 9.0  # ink height of a body-text line when a page gives too little to measure
 MERGE_SPAN = 1.4     # row runs that fit together within this many line heights are one line ...
 MERGE_GAP = 0.5      # ... when the gap between them is under this many (split glyphs: 二, 三, 旦)
@@ -64,41 +64,7 @@ class LineCut:
     symbol: Optional[str] = None   # a lone "—", "=", "≥"... told by shape (glyphs.py)
 
 
-# ---- ink ----------------------------------------------------------------------------------------
-
-def as_gray(image: np.ndarray) -> np.ndarray:
-    """uint8 gray from gray or RGB input (the scan contract's images)."""
-    if image.ndim == 2:
-        return image
-    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-
-
-class PageInk:
-    """Text ink of a page (rulings, underlines and dust removed: specks.py) and the gray image
-    with them whitened, so crops may reach past a cell's border without carrying its ruling into
-    the recogniser, and a speck beside a number is not read as a mark."""
-
-    def __init__(self, image: np.ndarray, dpi: float, segments: Iterable[Segment] = ()):
-        gray = as_gray(image)
-        t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-        # Otsu, never lighter than 200: on a near-blank page paper noise is not ink
-        _, ink = cv2.threshold(gray, min(t, 200.0), 255, cv2.THRESH_BINARY_INV)
-        k = max(15, int(RULE_IN * dpi))
-        across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
-        down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8))
-        # and the rulings the grid was built from, gaps bridged: a seal or blur breaks a ruling
-        # into pieces too short for the opening, which the recogniser then reads as "-" or "|"
-        for seg in segments:
-            x0, y0, x1, y1 = (int(round(v * dpi / 72.0)) for v in (seg.x0, seg.y0, seg.x1, seg.y1))
-            cv2.line(across if abs(y1 - y0) <= abs(x1 - x0) else down, (x0, y0), (x1, y1), 255, RULING_PX)
-        rules = cv2.dilate(across | down, np.ones((3, 3), np.uint8)) > 0
-        self.text = (ink > 0) & ~rules
-        dust = dust_mask(self.text, dpi, rules, along=(across > 0, down > 0))
-        self.text &= ~dust
-        self.gray = gray.copy()
-        self.gray[rules | dust] = 255
-        self.dpi = dpi
-
+# ---- lines of ink ------------------------------------------------------------------------------
 
 def row_runs(mask: np.ndarray, axis: int = 1) -> list[tuple[int, int]]:
     """Half-open runs of rows (axis=1) or columns (axis=0) holding any ink."""
