@@ -31,6 +31,7 @@ ANALYSIS_DPI = 100      # decisions need shapes, not strokes: a quarter of the p
 MAX_SKEW = 5.0          # degrees searched either way
 SKEW_MIN = 0.02         # below this the image is not resampled
 BLANK_INK = 0.0005      # share of ink pixels below which a page is blank
+INK_OF_PAPER = 0.8      # ink is darker than this share of the paper's grey
 CLS_CROPS = 8           # text-line crops the direction classifier votes on
 CLS_MARGIN = 0.15       # mean P(180) - P(0) above which the page is upside down
 Matrix = np.ndarray     # 3×3 affine, pixel indices of one image → pixel indices of another
@@ -117,9 +118,13 @@ def clean_page(rgb: np.ndarray, pt_per_px: float, *, orient: bool = True, deskew
 # ---- ink and text lines -----------------------------------------------------------------------
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
-    """Dark pixels as 255 (Otsu, but never lighter than 200: a blank page's paper noise is no ink)."""
+    """Dark pixels as 255: Otsu's threshold, but never lighter than 200 (a blank page's paper
+    noise is no ink) nor than INK_OF_PAPER of the paper's grey, the page's median (beside a
+    white margin or the white canvas a deskewed page is turned on, grey paper is what Otsu
+    would split off, and the whole sheet would be ink)."""
     t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    _, ink = cv2.threshold(gray, min(t, 200.0), 255, cv2.THRESH_BINARY_INV)
+    paper = float(np.median(gray[::4, ::4]))
+    _, ink = cv2.threshold(gray, min(t, 200.0, INK_OF_PAPER * paper), 255, cv2.THRESH_BINARY_INV)
     return ink
 
 

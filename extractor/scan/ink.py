@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from extractor.model import Segment
+from extractor.scan.cleanup import ink_mask
 from extractor.scan.specks import dust_mask
 
 RULE_IN = 0.4        # ink runs longer than this (inches) are rulings or underlines, not glyph strokes
@@ -31,9 +32,7 @@ class PageInk:
 
     def __init__(self, image: np.ndarray, dpi: float, segments: Iterable[Segment] = ()):
         gray = as_gray(image)
-        t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-        # Otsu, never lighter than 200: on a near-blank page paper noise is not ink
-        _, ink = cv2.threshold(gray, min(t, 200.0), 255, cv2.THRESH_BINARY_INV)
+        ink = ink_mask(gray)
         k = max(15, int(RULE_IN * dpi))
         across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
         down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8))
