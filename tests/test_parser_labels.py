@@ -118,11 +118,11 @@ def test_text_layer_cells_are_never_relabelled():
     assert got["funds"]["rows"]["carryover"]["adjusted"] is None
 
 
-def _scanned_indicators(level1: str, level2: str, header: tuple[str, str]) -> list[Page]:
+def _scanned_indicators(level1: str, level2: str, header: tuple[str, str], name_header: str = "三级指标") -> list[Page]:
     """The parser test's form read by OCR (every cell at confidence 0.9), its level header cells
     and first level labels as given."""
     head = copy.deepcopy(HEAD)
-    head[9][1], head[9][2] = (1, header[0]), (2, header[1])
+    head[9][1], head[9][2], head[9][3] = (1, header[0]), (2, header[1]), (3, name_header)
     head[10][0], head[10][1] = (1, level1), (2, level2)
     cells = [Cell(row=r, col=c, text=t, confidence=0.9) for r, row in enumerate(head) for c, t in row]
     tail = copy.deepcopy(TAIL)
@@ -150,3 +150,10 @@ def test_a_level_column_holding_marks_is_not_a_label():
     got = form.to_dict()
     assert got["indicators"][0]["level1"] != "|"
     assert [i["weight"] for i in got["indicators"]] == [30.0, 30.0, 30.0]
+
+
+def test_the_indicator_header_is_found_when_its_name_label_is_misread():
+    (form,), _ = parse_pages(_scanned_indicators("产出指标（60分）", "数量指标", ("一级指标", "二级指标"), "三级标"))
+    got = form.to_dict()
+    assert [(i["name"], i["weight"], i["score"]) for i in got["indicators"]] == [
+        ("采购台数", 30.0, 24.0), ("验收合格率", 30.0, 30.0), ("满意率", 30.0, 30.0)]

@@ -28,6 +28,7 @@ LEVEL2 = re.compile(rf"^({'|'.join(LEVEL2_NAMES)}|可持續影响)(指标)?$")
 # what a recognised cell in a level column may be snapped to (labels.label_in_column)
 COLUMN_LABELS = {"level1": frozenset(LEVEL1_NAMES),
                  "level2": frozenset(LEVEL2_NAMES) | frozenset(n + "指标" for n in LEVEL2_NAMES)}
+_HEADER_ONLY = ("一级指标", "二级指标", "年度指标值", "实际完成值")  # labels no other header row prints
 SELF_ADDED = re.compile(r"\s*[（(]\s*自评新增\s*[)）]\s*")
 HEADER_FIELDS = (
     ("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"), ("target", "年度指标值"),
@@ -44,7 +45,11 @@ class IndicatorState:
 
 
 def is_indicator_header(row: Row) -> bool:
-    return row.find(lambda k: k == "三级指标") is not None
+    """The row naming the indicator columns: by its 三级指标, or, read by OCR with that label
+    misread ("三级标"), by two other labels only that row prints."""
+    if row.find(lambda k: k == "三级指标") is not None:
+        return True
+    return sum(c.confidence < 1.0 and c.key.startswith(_HEADER_ONLY) for c in row.cells) >= 2
 
 
 def read_header(row: Row, state: IndicatorState) -> None:
@@ -52,6 +57,10 @@ def read_header(row: Row, state: IndicatorState) -> None:
         for name, label in HEADER_FIELDS:
             if cell.key.startswith(label) and cell.col is not None:
                 state.anchors[name] = cell.col
+    if "name" not in state.anchors and "target" in state.anchors:
+        # a recognised 三级指标 misread: the name column is the one next left of the target's
+        state.anchors["name"] = max((c.col for c in row.cells if c.col is not None and c.col < state.anchors["target"]),
+                                    default=state.anchors["target"] - 1)
     if "name" in state.anchors:
         # a recognised 一级指标 / 二级指标 with its first character lost or misread ("级指标")
         # is told by where it stands: next left of 三级指标 is level 2, then level 1
