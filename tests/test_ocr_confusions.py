@@ -107,12 +107,13 @@ def test_chinese_text_is_never_touched(raw):
         assert fixer(raw) == (raw, False)
 
 
-@pytest.mark.parametrize("read,fixed", [("20-", "20"), ("5.", "5"), ("1,563。92.", "1,563.92"), ("9.5'", "9.5")])
+@pytest.mark.parametrize("read,fixed", [("20-", "20"), ("5.", "5"), ("1,563。92.", "1,563.92"), ("9.5'", "9.5"),
+                                        ("'20", "20"), ("‘ 10", "10")])  # and a speck above the first digit
 def test_a_speck_after_a_number_is_dropped(read, fixed):
     assert fix_number(read) == (fixed, True)
 
 
-@pytest.mark.parametrize("read", ["S-", "-20", "—", "20-30"])
+@pytest.mark.parametrize("read", ["S-", "-20", "—", "20-30", "“2+X”"])
 def test_what_is_not_a_number_and_a_speck_stays(read):
     assert fix_number(read)[0] == read
 

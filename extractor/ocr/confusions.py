@@ -81,6 +81,8 @@ def _result(original: str, fixed: str) -> Fixed:
 
 # A speck after the digits ("20-", "5.", "10 -"): no amount, weight or score ends in a mark
 _TRAILING_MARK = re.compile(r"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])\s*[-_.'’,:~`·。，]+$")
+# A speck above the first digit read as a quote mark ("'20"): no amount, weight or score opens with one
+_LEADING_QUOTE = re.compile(r"^['‘’`\"“”]+\s*(?=[0-9OolI])")
 # A cell known to hold a number, read wholly as digit-like letters: "I" is 1, and S, which no
 # amount, weight or score prints, is 5 there (outside such a cell "5S" may be a word). Not "|"
 # or "丨": a cell's edge ruling left in the crop is read so, in an explanation cell as much as
@@ -93,7 +95,7 @@ def fix_number(text: str, bare: bool = False) -> Fixed:
     """An amount, weight or score: "1O0.5" → "100.5", "1，563。92" → "1,563.92", "一" → "—".
     `bare`: the caller knows the cell holds a number (its role), so a cell wholly of digit-like
     letters is one too ("I" → "1", "S" → "5"); without a role such a cell is left alone."""
-    t = _TRAILING_MARK.sub(r"\1", text.strip())
+    t = _LEADING_QUOTE.sub("", _TRAILING_MARK.sub(r"\1", text.strip()))
     if t in _LONE_ONE:
         return _LONE_ONE[t], True
     if bare and _BARE.match(t):
