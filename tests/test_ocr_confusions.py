@@ -108,7 +108,7 @@ def test_chinese_text_is_never_touched(raw):
 
 
 @pytest.mark.parametrize("read,fixed", [("20-", "20"), ("5.", "5"), ("1,563。92.", "1,563.92"), ("9.5'", "9.5"),
-                                        ("'20", "20"), ("‘ 10", "10")])  # and a speck above the first digit
+                                        ("'20", "20"), ("‘ 10", "10"), ("9.96•", "9.96")])  # and above the first
 def test_a_speck_after_a_number_is_dropped(read, fixed):
     assert fix_number(read) == (fixed, True)
 

@@ -80,7 +80,7 @@ def _result(original: str, fixed: str) -> Fixed:
 
 
 # A speck after the digits ("20-", "5.", "10 -"): no amount, weight or score ends in a mark
-_TRAILING_MARK = re.compile(r"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])\s*[-_.'’,:~`·。，]+$")
+_TRAILING_MARK = re.compile(r"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])\s*[-_.'’,:~`·•。，]+$")
 # A speck above the first digit read as a quote mark ("'20"): no amount, weight or score opens with one
 _LEADING_QUOTE = re.compile(r"^['‘’`\"“”]+\s*(?=[0-9OolI])")
 # A cell known to hold a number, read wholly as digit-like letters: "I" is 1, and S, which no
