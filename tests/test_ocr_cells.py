@@ -132,6 +132,17 @@ def test_a_broken_ruling_the_grid_found_is_taken_out_with_its_residue():
     assert pi.text[92:98, 200:220].any() and pi.text[108:112, 200:220].any()  # the glyph's parts stay
 
 
+def test_a_bare_stroke_is_no_line_of_text():
+    img = page()
+    img[30:32, 20:300] = 0      # a ruling's piece the grid missed: thin, far wider than a symbol
+    img[60:150, 350:352] = 0    # a thin stroke taller than two lines
+    glyph(img, 20, 100)
+    img[105:107, 60:80] = 0     # a dash beside it is text
+    cuts = ocr_cells.cut_lines(ink(img), [(0, 0, 400, 200)], H, split_gap=1.5)
+    assert [c.box[1] for c in cuts] == [100]
+    assert not glyphs.is_remnant(ink(img)[100:120, 20:80], H)
+
+
 def test_a_crop_on_grey_paper_is_put_on_white():
     piece = np.full((20, 30), 200, np.uint8)
     piece[5:15, 10:14] = 40

@@ -49,6 +49,15 @@ def _is_bar(mask: np.ndarray, line_h: float) -> bool:
     return 0 < h <= max(2.0, THIN * line_h) and w >= 0.3 * line_h and mask.sum() >= SOLID * h * w
 
 
+def is_remnant(mask: np.ndarray, line_h: float) -> bool:
+    """Whether a line's ink is a bare stroke no text draws: a thin bar wider than two lone symbols
+    (a ruling's piece the grid missed, a page edge, a blank fill-in line) or a thin stroke taller
+    than two lines. The recogniser reads such a crop as nothing, at a full crop's cost."""
+    h, w = mask.shape
+    return (h <= max(2.0, THIN * line_h) and w > 2 * LONE_WIDTH * line_h) or \
+        (w <= max(2.0, THIN * line_h) and h > 2 * line_h)
+
+
 def symbol(mask: np.ndarray, line_h: float) -> Optional[str]:
     """The symbol a whole line's ink draws ("—", "-", "=", "≥", "≤"), or None for anything else."""
     m = _tight(mask)

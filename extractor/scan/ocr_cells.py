@@ -32,7 +32,7 @@ import numpy as np
 from extractor.model import BBox, Cell, Grid, Page, Segment, Span
 from extractor.ocr import OcrEngine, get_engine
 from extractor.ocr.confusions import fix_cell
-from extractor.scan.glyphs import fix_comparator, runs, symbol
+from extractor.scan.glyphs import fix_comparator, is_remnant, runs, symbol
 from extractor.scan.ink import PageInk
 from extractor.textjoin import is_cjk, join_lines
 
@@ -117,6 +117,8 @@ def cut_lines(ink: np.ndarray, boxes: Sequence[tuple[int, int, int, int]], line_
                     continue
                 rows = row_runs(piece)
                 top, bottom = rows[0][0], rows[-1][1]
+                if is_remnant(piece[top:bottom], line_h):
+                    continue
                 cut = LineCut(owner, (x0 + left, y0 + a + top, x0 + right, y0 + a + bottom))
                 cut.symbol = symbol(piece[top:bottom], line_h)
                 if cut.symbol is None:
