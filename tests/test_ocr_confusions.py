@@ -33,7 +33,8 @@ def test_fixed_numbers_parse():
     assert parse_number(fix_number("1，563。92")[0]) == 1563.92
 
 
-@pytest.mark.parametrize("raw, fixed", [("1O0%", "100%"), ("100％", "100%"), ("9·5%", "9.5%"), ("l00 %", "100%")])
+@pytest.mark.parametrize("raw, fixed", [("1O0%", "100%"), ("100％", "100%"), ("9·5%", "9.5%"), ("l00 %", "100%"),
+                                        ("98%.", "98%")])
 def test_fix_rate(raw, fixed):
     assert fix_rate(raw) == (fixed, True)
     assert is_rate(fixed)

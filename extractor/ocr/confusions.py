@@ -81,6 +81,8 @@ def _result(original: str, fixed: str) -> Fixed:
 
 # A speck after the digits ("20-", "5.", "10 -"): no amount, weight or score ends in a mark
 _TRAILING_MARK = re.compile(r"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])\s*[-_.'’,:~`·•。，]+$")
+# A speck after a rate's percent sign ("98%."): no rate is followed by a mark
+_AFTER_PERCENT = re.compile(r"([%％])\s*[-_.'’,:~`·•。，]+$")
 # A speck above the first digit read as a quote mark ("'20"): no amount, weight or score opens with one
 _LEADING_QUOTE = re.compile(r"^['‘’`\"“”]+\s*(?=[0-9OolI])")
 # A cell known to hold a number, read wholly as digit-like letters: "I" is 1, and S, which no
@@ -109,8 +111,8 @@ def fix_number(text: str, bare: bool = False) -> Fixed:
 
 
 def fix_rate(text: str) -> Fixed:
-    """An execution rate: "1O0％" → "100%", "9·5%" → "9.5%"; anything else unchanged."""
-    t = text.strip()
+    """An execution rate: "1O0％" → "100%", "9·5%" → "9.5%", "98%." → "98%"; anything else unchanged."""
+    t = _AFTER_PERCENT.sub(r"\1", text.strip())
     body, pct = (t[:-1].rstrip(), "%") if t[-1:] in "%％" else (t, "")
     candidate = _fix_numbers(body) + pct
     if not _RATE.match(candidate):
