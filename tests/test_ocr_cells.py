@@ -143,6 +143,13 @@ def test_a_bare_stroke_is_no_line_of_text():
     assert not glyphs.is_remnant(ink(img)[100:120, 20:80], H)
 
 
+def test_text_outside_the_tables_is_looked_for_near_them_and_off_the_sheet_edge():
+    pi = PageInk(page(720, 576), 72)  # an 8 × 10 inch page at 72 dpi: pixels are points
+    assert ocr_cells._text_area(pi, []) == (8.5, 8.5, 576 - 8.5, 720 - 8.5)
+    assert ocr_cells._text_area(pi, [(100, 200, 400, 500), (90, 520, 380, 600)]) == (54, 8.5, 436, 720 - 8.5)
+    assert ocr_cells._text_area(pi, [(20, 200, 560, 500)]) == (8.5, 8.5, 576 - 8.5, 720 - 8.5)
+
+
 def test_a_crop_on_grey_paper_is_put_on_white():
     piece = np.full((20, 30), 200, np.uint8)
     piece[5:15, 10:14] = 40

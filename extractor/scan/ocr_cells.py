@@ -40,6 +40,8 @@ DEFAULT_DPI = 200.0  # a page image without a page size (the raster stage always
 DEFAULT_LINE_PT = 9.0  # ink height of a body-text line when a page gives too little to measure
 MERGE_SPAN = 1.4     # row runs that fit together within this many line heights are one line ...
 MERGE_GAP = 0.5      # ... when the gap between them is under this many (split glyphs: 二, 三, 旦)
+EDGE_PT = 8.5        # 3 mm: no printed text runs this close to a sheet's edge
+TABLE_REACH_PT = 36  # text outside the tables lies within half an inch of their sides
 SPLIT_GAP = 1.5      # outside the grid, a blank this many line heights wide separates two texts
 PAD_X = 0.2          # crop margins, in line heights: like the detector's boxes beside the text,
 PAD_Y = 0.35         # roomier above and below (the crop gets narrower once scaled to the model)
@@ -336,7 +338,20 @@ def page_spans(image: np.ndarray, dpi: float, segments: Iterable[Segment],
     _, spans, line_h = _read_boxes(ink, engine, boxes)
     # A cell line read as nothing stays, text empty: its confidence tells the cell holds ink the
     # recogniser could not read, which must not pass for a blank cell read with certainty.
-    return spans + _free_text(ink, engine, None, [g.bbox for g in grids if g.bbox], line_h)
+    tables = [g.bbox for g in grids if g.bbox]
+    return spans + _free_text(ink, engine, [_text_area(ink, tables)], tables, line_h)
+
+
+def _text_area(ink: PageInk, tables: list[BBox]) -> BBox:
+    """Where a form page's text outside its tables lies (points): not within EDGE_PT of the
+    image's edge, where a scan leaves the sheet's border, shadow and dirt, and no more than
+    TABLE_REACH_PT to either side of the tables (title, unit line and notes align with them)."""
+    h, w = (v * 72.0 / ink.dpi for v in ink.gray.shape[:2])
+    x0, x1 = EDGE_PT, w - EDGE_PT
+    if tables:
+        x0 = max(x0, min(t[0] for t in tables) - TABLE_REACH_PT)
+        x1 = min(x1, max(t[2] for t in tables) + TABLE_REACH_PT)
+    return (x0, EDGE_PT, x1, h - EDGE_PT)
 
 
 def ocr_page(page: Page, engine: Optional[OcrEngine] = None) -> None:
