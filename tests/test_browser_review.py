@@ -118,10 +118,12 @@ def browser() -> Iterator[Any]:
 def test_dismiss_with_the_keyboard_persists_after_reload(served: dict[str, Any], browser: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(f"{served['base']}/review")
-    wait = WebDriverWait(browser, 30)
+    # the page redraws its list when a decision lands: an element found just before is stale then
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "article.finding.current"))
     cards = browser.find_elements(By.CSS_SELECTOR, "article.finding")
     assert len(cards) >= 2
@@ -141,13 +143,20 @@ def test_dismiss_with_the_keyboard_persists_after_reload(served: dict[str, Any],
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, selector).get_attribute("data-status") == "dismissed")
 
     browser.refresh()
-    card = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, selector))
-    assert card.get_attribute("data-status") == "dismissed"
-    assert "已驳回" in card.find_element(By.CSS_SELECTOR, ".status").text
-    assert "已与部门核实：指标为定性描述" in card.find_element(By.CSS_SELECTOR, ".trail").text
+
+    def shown(d: Any) -> Any:
+        card = d.find_element(By.CSS_SELECTOR, selector)
+        texts = (card.get_attribute("data-status"), card.find_element(By.CSS_SELECTOR, ".status").text,
+                 card.find_element(By.CSS_SELECTOR, ".trail").text)
+        return (card, texts) if texts[1] else None
+
+    _, (status, label, trail) = wait.until(shown)
+    assert status == "dismissed" and "已驳回" in label
+    assert "已与部门核实：指标为定性描述" in trail
     decisions = served["client"].get(f"/api/findings/{finding_id}").json()["decisions"]
     assert [(d["action"], d["why"]) for d in decisions] == [("dismiss", "已与部门核实：指标为定性描述")]
-    image = card.find_element(By.CSS_SELECTOR, ".crop img")  # the crop of the scan around the cell
-    wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image))
+    wait.until(lambda d: d.execute_script(  # the crop of the scan around the cell, loaded
+        "return arguments[0].complete && arguments[0].naturalWidth",
+        d.find_element(By.CSS_SELECTOR, f"{selector} .crop img")))
     if os.environ.get(SCREENSHOT_ENV):
         browser.save_screenshot(os.environ[SCREENSHOT_ENV])
