@@ -62,6 +62,7 @@ def test_inside_the_funds_block_what_is_no_row_label_stays(read):
     ("意度指标(30分)", "level1", "满意度指标(30分)"),
     ("可特胰影痛指标", "level2", "可持续影响指标"),
     ("社会效益措标", "level2", "社会效益指标"),
+    ("数量标", "level2", "数量指标"),               # as near 数量 (printed so in some regions), but lost 指
 ])
 def test_a_level_label_is_told_among_the_few_its_column_holds(read, kind, label):
     assert label_in_column(read, COLUMN_LABELS[kind]) == label

@@ -91,16 +91,25 @@ def edits(a: str, b: str) -> int:
 def label_in_column(cell_key: str, labels: frozenset[str]) -> Optional[str]:
     """The label a recognised cell stands for when its place says it holds one of a few
     `labels` (a level-1 or level-2 indicator label under its header): the one nearest by edits,
-    up to MAX_EDIT_SHARE of its length and nearer than any other; a bracketed suffix is
-    kept as read. Looser than `nearest_label`, since only these few labels can stand there."""
+    up to MAX_EDIT_SHARE of its length and nearer than any other (or, of equally near ones, the
+    only one the reading is with characters lost); a bracketed suffix is kept as read. Looser than `nearest_label`, since only these few labels can stand there."""
     _, bare, suffix = _parts(cell_key)
     if not bare:
         return None
-    ranked = sorted((edits(bare, label), label) for label in labels)
-    (best, label), runner_up = ranked[0], ranked[1][0] if len(ranked) > 1 else len(bare) + 99
-    if best <= MAX_EDIT_SHARE * len(label) and runner_up > best:
-        return label + suffix
+    scored = {label: edits(bare, label) for label in labels}
+    best = min(scored.values())
+    near = [label for label, n in scored.items() if n == best]
+    if len(near) > 1:  # 数量 and 数量指标 both one edit from 数量标: the one it lost characters of
+        near = [label for label in near if _within(bare, label)]
+    if len(near) == 1 and best <= MAX_EDIT_SHARE * len(near[0]):
+        return near[0] + suffix
     return None
+
+
+def _within(short: str, long: str) -> bool:
+    """Whether `short` is `long` with characters left out."""
+    rest = iter(long)
+    return all(ch in rest for ch in short)
 
 
 def snap_labels(rows: list[Row]) -> None:
