@@ -8,7 +8,7 @@ The scans are `python -m samples.scan --bench` (samples/scan.py): one image-only
 and level, each with `<name>.truth.json` (the forms and grids the text-layer source gives),
 written once into the cache and reused (`--regen` writes them again). By default only the first
 6 pages of each sample are used (extended to whole forms: 16 pages per level); the whole set
-(`--all`, ~126 pages per level) takes several minutes a level, too long to run often.
+(`--all`, 42 pages per level) takes about a minute a level.
 
 Each level runs in a fresh subprocess, one after the other (one worker process, no pool), so
 its peak memory is its own. In it:
