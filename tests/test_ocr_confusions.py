@@ -167,7 +167,7 @@ def test_recognised_weight_and_score_read_as_letters_keep_their_indicator_row():
 
 
 @pytest.mark.parametrize("raw,fixed", [("2", "≥"), ("W", "≥"), ("N.", "≥"), (" M ", "≥"), ("》=", "≥"), ("<=", "≤"),
-                                       ("＝", "="), ("=.", "=")])
+                                       ("＝", "="), ("=.", "="), ("二", "="), ("三", "=")])
 def test_an_operator_cell_reads_the_recognisers_misreadings_as_operators(raw, fixed):
     assert fix(raw, "op") == (fixed, True)
 

@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import re
 
+import numpy as np
 import pytest
 
 from extractor import geometry
@@ -134,6 +135,21 @@ def test_crops_read_on_several_threads_come_back_in_order(engine):
     two, one = get_engine("rapid", threads=2), get_engine("rapid", threads=1)
     assert len(crops) > 50
     assert two.read_lines(crops) == one.read_lines(crops)
+
+
+@pytest.mark.ocr
+def test_a_lone_glyph_the_small_input_loses_is_read_at_the_trained_height():
+    from PIL import Image, ImageDraw, ImageFont
+
+    from samples.pdfwriter import DEFAULT_FONT_PATH
+
+    img = Image.new("L", (30, 34), 255)  # a unit cell's 个 as the line cutter crops it
+    ImageDraw.Draw(img).text((4, 7), "个", font=ImageFont.truetype(DEFAULT_FONT_PATH, 20), fill=0)
+    crop = np.array(img)
+    engine = get_engine("rapid")
+    assert engine._run(crop, engine.height, engine.min_width)[0] == ""  # lost at the small height
+    (text, confidence), = engine.read_lines([crop])
+    assert text == "个" and confidence > 0.5
 
 
 @pytest.mark.ocr
