@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extractor.normalize import is_blank, is_number, is_rate, parse_number
-from extractor.ocr.confusions import ROLES, fix, fix_brackets, fix_cell, fix_number, fix_rate, fix_target
+from extractor.ocr.confusions import ROLES, fix, fix_brackets, fix_cell, fix_number, fix_rate, fix_target, split_reading
 from extractor.parser.rows import RCell
 from extractor.parser.table import int_or_none
 
@@ -194,3 +194,9 @@ def test_a_recognised_targets_operator_is_put_right_and_a_printed_one_never():
 
     assert ops(0.8) == ["≥"]
     assert ops(1.0) == ["2"]
+
+
+@pytest.mark.parametrize("read,split", [("30 20", True), ("8.2 7", True), ("1 000.00", False), ("12 345", False),
+                                        ("30", False), ("≥90 %", False)])
+def test_a_recognised_number_with_a_blank_between_figures_is_two_readings(read, split):
+    assert split_reading(read) is split

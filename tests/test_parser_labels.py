@@ -158,3 +158,13 @@ def test_the_indicator_header_is_found_when_its_name_label_is_misread():
     got = form.to_dict()
     assert [(i["name"], i["weight"], i["score"]) for i in got["indicators"]] == [
         ("采购台数", 30.0, 24.0), ("验收合格率", 30.0, 30.0), ("满意率", 30.0, 30.0)]
+
+
+def test_a_recognised_score_read_as_two_figures_is_blank_with_a_warning_not_one_number():
+    pages = _scanned_indicators("产出指标（60分）", "数量指标", ("一级指标", "二级指标"))
+    score = next(c for c in pages[0].grids[0].cells if (c.row, c.col) == (10, 7))
+    score.text = "24 20"  # a speck beside the figure read as digits
+    (form,), warnings = parse_pages(pages)
+    first = form.to_dict()["indicators"][0]
+    assert (first["name"], first["weight"], first["score"]) == ("采购台数", 30.0, None)
+    assert any(w["code"] == "NUMBER_FORMAT" and "two figures" in w["message"] for w in warnings)

@@ -93,6 +93,17 @@ _BARE = re.compile(rf"^[{re.escape(_DIGITS)}OoＯ〇lIｌＩS]+$")
 _BARE_TRANSLATE = str.maketrans({"S": "5"})
 
 
+_SPLIT = re.compile(r"\d\s+\d")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(\s\d{3})+(\.\d+)?$")
+
+
+def split_reading(text: str) -> bool:
+    """Whether a recognised number cell reads as two figures ("30 20": a speck beside the figure
+    read as digits): a blank between digits that is no thousands grouping ("1 000.00" is one)."""
+    t = text.strip()
+    return bool(_SPLIT.search(t)) and not _GROUPED.match(t)
+
+
 def fix_number(text: str, bare: bool = False) -> Fixed:
     """An amount, weight or score: "1O0.5" → "100.5", "1，563。92" → "1,563.92", "一" → "—".
     `bare`: the caller knows the cell holds a number (its role), so a cell wholly of digit-like

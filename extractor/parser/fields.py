@@ -30,6 +30,11 @@ class FieldSink:
         if cell is None:
             return None
         printed, provenance = _read(cell, "number")
+        from extractor.ocr.confusions import split_reading
+
+        if cell.confidence < 1.0 and split_reading(printed):
+            self.warn("NUMBER_FORMAT", f"{path}: {printed.strip()!r} reads as two figures, not one number", cell.page)
+            return None
         try:
             value = parse_number(printed)
         except ValueError:

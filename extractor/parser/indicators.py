@@ -166,7 +166,7 @@ def _exact(cells: list[RCell], anchors: dict[str, int]) -> Optional[dict]:
     for k in ("level1", "level2"):
         if k in placed and not is_label(placed[k].key) and placed[k].confidence < 1.0:
             placed[k] = _column_label(placed[k], k, kinds)
-    numbers_ok = all(k in placed and _is_number(placed[k]) for k in ("weight", "score"))
+    numbers_ok = all(k in placed and _is_number(placed[k], split_ok=True) for k in ("weight", "score"))
     labels_ok = all(is_label(placed[k].key) or id(placed[k]) in kinds for k in ("level1", "level2") if k in placed)
     if not numbers_ok or not labels_ok or "name" not in placed:
         return None
@@ -228,14 +228,15 @@ def _weight_score_pair(cells: list[RCell]) -> Optional[int]:
     return None
 
 
-def _is_number(cell: RCell) -> bool:
-    if is_number(cell.text):
-        return True
+def _is_number(cell: RCell, split_ok: bool = False) -> bool:
+    """`split_ok`: a recognised number read as two figures ("30 20") counts, where its column
+    already says it is the weight or score (it is then read as blank, with a warning)."""
     if cell.confidence >= 1.0:
-        return False
-    from extractor.ocr.confusions import fix
+        return is_number(cell.text)
+    from extractor.ocr.confusions import fix, split_reading
 
-    return is_number(fix(cell.text, "number")[0])
+    fixed = fix(cell.text, "number")[0]
+    return split_ok if split_reading(fixed) else is_number(fixed)
 
 
 def _shift(weight_cell: RCell, anchors: dict[str, int]) -> int:
