@@ -114,12 +114,16 @@ def test_beat_starts_with_the_nightly_audit_at_the_configured_time(stack):
 
     from worker.queue_commands import BEAT_SCHEDULE_FILE
 
+    data_dir = Path(stack.settings.service.data_dir)
     beat = WorkerProcess(stack.config, stack.work / "beat.log", command="beat")
     try:
         wait_for(lambda: "beat: Starting" in beat.text(), 60, f"beat to start\n{beat.text()}")
+        # beat logs that line before its scheduler opens the schedule file: stopped in between,
+        # it leaves none (this failed so once under load)
+        wait_for(lambda: any(data_dir.glob(BEAT_SCHEDULE_FILE + "*")), 60, f"the beat schedule file\n{beat.text()}")
     finally:
         beat.stop()
-    with shelve.open(str(Path(stack.settings.service.data_dir) / BEAT_SCHEDULE_FILE), flag="r") as db:
+    with shelve.open(str(data_dir / BEAT_SCHEDULE_FILE), flag="r") as db:
         entry = db["entries"]["nightly-audit"]
     assert entry.task == "formaudit.nightly_audit"
     assert (entry.schedule.hour, entry.schedule.minute) == ({2}, {0})  # [service] nightly_at's default, 02:00
