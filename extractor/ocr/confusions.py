@@ -79,10 +79,12 @@ def _result(original: str, fixed: str) -> Fixed:
     return (fixed, True) if fixed != original.strip() else (original, False)
 
 
+# What a speck after a figure is read as
+_END_MARKS = r"[-_.'’,:~`·•。，]+"
 # A speck after the digits ("20-", "5.", "10 -"): no amount, weight or score ends in a mark
-_TRAILING_MARK = re.compile(r"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])\s*[-_.'’,:~`·•。，]+$")
+_TRAILING_MARK = re.compile(rf"^([0-9OolI][0-9OolI,.，。·]*?[0-9OolI]|[0-9])\s*{_END_MARKS}$")
 # A speck after a rate's percent sign ("98%."): no rate is followed by a mark
-_AFTER_PERCENT = re.compile(r"([%％])\s*[-_.'’,:~`·•。，]+$")
+_AFTER_PERCENT = re.compile(rf"([%％])\s*{_END_MARKS}$")
 # A speck above the first digit read as a quote mark ("'20"): no amount, weight or score opens with one
 _LEADING_QUOTE = re.compile(r"^['‘’`\"“”]+\s*(?=[0-9OolI])")
 # A cell known to hold a number, read wholly as digit-like letters: "I" is 1, and S, which no
