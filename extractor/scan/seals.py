@@ -12,6 +12,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from extractor.scan.raster import DEFAULT_DPI
+
 SEAL_MIN_PIXELS = 200   # fewer red pixels than this are not a seal (a red tick, JPEG noise)
 SEAL_SAT = 60           # HSV saturation (0..255) from which a reddish pixel counts as seal ink
 SEAL_CHROMA_SIGMA = 1.0  # px: how far colour is smoothed before the ink's share is told from it
@@ -21,7 +23,7 @@ SEAL_LEVEL = 25         # the top quarter of the seal's pixels, by how much ink 
 SEAL_BLOCK_MM = 1.5     # the seal's area is found in blocks this wide ...
 SEAL_DENSITY = 0.1      # ... holding at least this share of red pixels ...
 SEAL_MIN_MM = 15.0      # ... joined into a blob at least this wide and high (seals are 38-45 mm)
-DEFAULT_PX_PER_MM = 200 / 25.4
+DEFAULT_PX_PER_MM = DEFAULT_DPI / 25.4  # a caller that gives no resolution
 
 
 def seal_free_gray(rgb: np.ndarray, px_per_mm: float = DEFAULT_PX_PER_MM) -> tuple[np.ndarray, int]:
@@ -64,16 +66,17 @@ def seal_free_gray(rgb: np.ndarray, px_per_mm: float = DEFAULT_PX_PER_MM) -> tup
 
 def _seal_area(mask: np.ndarray, px_per_mm: float) -> np.ndarray:
     """Where the seals lie (255), in blocks: blocks dense in red ink inside a blob of such blocks
-    at least SEAL_MIN_MM across, with a block of margin for the blurred rim. Reddish pixels scattered
-    over the page (the colour fringes a JPEG leaves along black strokes, tinted paper) are no
-    seal, and text there must keep its own grey."""
+    at least SEAL_MIN_MM across, with a block of margin for the blurred rim. Reddish pixels
+    scattered over the page (the colour fringes a JPEG leaves along black strokes, tinted paper)
+    are no seal, and text there must keep its own grey."""
     block = max(2, int(round(SEAL_BLOCK_MM * px_per_mm)))
     h, w = mask.shape
     bh, bw = -(-h // block), -(-w // block)
     padded = np.zeros((bh * block, bw * block), np.uint8)
     padded[:h, :w] = mask
     density = cv2.resize(padded, (bw, bh), interpolation=cv2.INTER_AREA)
-    dense = cv2.morphologyEx((density > SEAL_DENSITY * 255).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    dense = cv2.morphologyEx((density > SEAL_DENSITY * 255).astype(np.uint8), cv2.MORPH_CLOSE,
+                             np.ones((3, 3), np.uint8))
     _, _, stats, _ = cv2.connectedComponentsWithStats(dense)
     least = SEAL_MIN_MM * px_per_mm / block
     inside = np.zeros_like(dense)
