@@ -20,8 +20,9 @@ that fails for good (time limit, too many deaths, a bug) stores its page or docu
 with the reason and lets the pipeline go on (`_give_up`).
 
 Beat's nightly task takes the inbox, fans its files out to the same page tasks, and a follow-up
-task audits the night's batch (`worker.nightly`) once they are read. `worker.jobs` is imported inside the tasks: the API process imports this module to send
-tasks, and must not load the extractor's OpenCV and ONNX.
+task audits the night's batch (`worker.nightly`) once they are read. `worker.jobs` is imported
+inside the tasks: the API process imports this module to send tasks, and must not load the
+extractor's OpenCV and ONNX.
 """
 from __future__ import annotations
 

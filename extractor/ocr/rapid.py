@@ -8,17 +8,18 @@ defaults, and why (timings: one ORT thread on this project's 2-core Xeon):
   default (-1) starts a thread per core in each of its three sessions, which then fight over two cores;
 - the recogniser: a session of its own with ONE intra-op thread, called from `threads` Python
   threads at once, each taking the next crop (ONNX Runtime releases the GIL while it runs). A crop
-  is a small input (40×~110 px): splitting its ops over two threads gained nothing on two cores
+  is a small input (36×~120 px): splitting its ops over two threads gained nothing on two cores
   (and lost 2× to spin-waiting when another process held a core), while two crops at a time
   use both cores fully;
 - line crops are recognised one per call at their own width. RapidOCR pads every crop to at
   least 48×320 (PaddleOCR's training width), so a crop holding "10" costs as much as a full
   line (~19 ms); most cells of a form are short, and a page of them cost 3.9 s instead of
   1.5 s. Crops are still padded (with the model's zero, like PaddleOCR) to `min_width`: much
-  narrower inputs misread lone glyphs ("2" → "N", "0" → "o"). Batching crops of similar width
-  was measured slower per crop than single calls (cache pressure), so there is none; packing
-  several short crops side by side into one input saved no CPU either (the model's cost is
-  about linear in input pixels, ~2.5 ms fixed per call against ~6 ms of pixels for a mean crop).
+  narrower inputs misread lone glyphs ("2" → "N", "0" → "o"). Batching the crops padded to
+  `min_width` (all one shape) reads them identically for ~3 % less CPU a page, too little to
+  keep. Packing several short crops side by side into one input, white between them, saves
+  ~25 % on hard scans, but then a crop's reading depends on its neighbours: a blank speck came
+  back as "•" or ":", a "10" as "20", and clean scans lost numeric fields (100 → 99.1 %).
 - a crop whose pixels are exactly those of one read before (a label printed the same way on
   every page of a rendered, noise-free image) is not read again: the session is deterministic,
   so the cache (CACHE_SIZE crops, least recently used out) changes nothing but the time; on the

@@ -13,11 +13,11 @@ from typing import Optional
 
 from extractor.forms import Indicator
 from extractor.normalize import is_number, key
-from extractor.textjoin import is_cjk
 from extractor.parser.fields import FieldSink
 from extractor.parser.labels import edits, label_in_column
 from extractor.parser.rows import RCell, Row, join_cells
 from extractor.parser.table import by_exact_column
+from extractor.textjoin import is_cjk
 
 # the closing bracket may be missing: a scan's ruling cuts the "）" printed across it
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标", "成本指标")

@@ -92,7 +92,8 @@ def label_in_column(cell_key: str, labels: frozenset[str]) -> Optional[str]:
     """The label a recognised cell stands for when its place says it holds one of a few
     `labels` (a level-1 or level-2 indicator label under its header): the one nearest by edits,
     up to MAX_EDIT_SHARE of its length and nearer than any other (or, of equally near ones, the
-    only one the reading is with characters lost); a bracketed suffix is kept as read. Looser than `nearest_label`, since only these few labels can stand there."""
+    only one the reading is with characters lost); a bracketed suffix is kept as read. Looser
+    than `nearest_label`, since only these few labels can stand there."""
     _, bare, suffix = _parts(cell_key)
     if not bare:
         return None

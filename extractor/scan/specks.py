@@ -14,8 +14,7 @@ costs a recogniser call. A speck is told by its size and where it lies, never by
 - a ruling (`rules`) counts as ink beside a blob: a small blob against a ruling is most often
   the part of a glyph the ruling runs through ("（50分）" printed across a cell's border), which
   the ruling's removal cut off from the rest. A tiny one against a ruling is still dust (dusty
-  scans have many such, and no glyph's sliver is that small).
-
+  scans have many such, and no glyph's sliver is that small);
 - a thin blob lying wholly within RESIDUE_PT of a ruling and along it is what is left of
   that ruling: its blurred edge, doubled where a seal was taken off over it, or a step of a
   slightly skewed line. A glyph's part that a ruling cuts stands across the ruling, not along it.
