@@ -1,9 +1,10 @@
-"""The scan stage's choices, with a stand-in OCR engine and layout model (no model loads): the
-layout model runs only on a page whose rulings give no grid, with the settings' threads."""
+"""The scan stage's choices, with the real OCR engine and layout model: the layout model runs only
+on a page whose rulings give no grid, with the settings' threads, and what it sees names the
+page's error; a cell whose ink the recogniser cannot read is unsure, not blank."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -11,22 +12,12 @@ import pytest
 
 from extractor.model import Page
 from extractor.scan import layout, stage
-from extractor.scan.layout import Region
 from extractor.scan.options import ScanOptions
+from tests.ocr_pages import render
+
+pytestmark = pytest.mark.ocr
 
 DPI = 200
-
-
-class SilentEngine:
-    """Reads every crop as nothing: these tests are about which stages run, not what is read."""
-
-    name = "silent"
-
-    def read_page(self, image: np.ndarray, dpi: float) -> list[Any]:
-        return []
-
-    def read_lines(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-        return [("", 1.0) for _ in crops]
 
 
 def _page(ruled: bool) -> Page:
@@ -45,52 +36,63 @@ def _page(ruled: bool) -> Page:
     return Page(number=1, width=w * 72 / DPI, height=h * 72 / DPI, image=image)
 
 
+def _form_without_column_rulings() -> Page:
+    """A sample form page rendered at DPI with its vertical rulings painted out: a table the
+    model still sees, whose cells the grid reconstruction cannot rebuild."""
+    gray = np.array(render(2))
+    ink = (gray < 128).astype(np.uint8)
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((int(0.4 * DPI), 1), np.uint8))
+    gray[cv2.dilate(down, np.ones((5, 5), np.uint8)) > 0] = 255
+    h, w = gray.shape
+    return Page(number=2, width=w * 72 / DPI, height=h * 72 / DPI, image=cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB))
+
+
 @pytest.fixture
-def calls(monkeypatch) -> list[dict[str, Any]]:
-    seen: list[dict[str, Any]] = []
+def asked(monkeypatch) -> list[Optional[int]]:
+    """The thread counts the layout model is asked with; the real model answers."""
+    seen: list[Optional[int]] = []
+    real = layout.detect_regions
 
-    def fake_regions(image, dpi, segments=None, threads=None):
-        seen.append({"threads": threads})
-        return [Region("table", (10.0, 10.0, 200.0, 200.0), 0.9, "table")]
+    def recording(image, dpi, segments=None, threads=None):
+        seen.append(threads)
+        return real(image, dpi, segments, threads=threads)
 
-    monkeypatch.setattr(layout, "detect_regions", fake_regions)
-    monkeypatch.setattr(stage, "scan_engine", lambda options: SilentEngine())
+    monkeypatch.setattr(layout, "detect_regions", recording)
     return seen
 
 
-def test_a_ruled_page_never_runs_the_layout_model(calls):
+def test_a_ruled_page_never_runs_the_layout_model(asked):
     page = _page(ruled=True)
     stage.scan_pages(Path("ruled.png"), [page], ScanOptions())
     assert page.grids and page.grids[0].n_rows == 4 and page.grids[0].n_cols == 3
-    assert calls == [] and page.errors == []
+    assert asked == [] and page.errors == []
 
 
-def test_a_page_without_a_grid_asks_the_layout_model_with_the_settings_threads(calls):
+def test_a_page_without_a_grid_asks_the_layout_model_with_the_settings_threads(asked):
     page = _page(ruled=False)
     stage.scan_pages(Path("loose.png"), [page], ScanOptions(ocr_threads=1))
-    assert calls == [{"threads": 1}]
-    assert [e.code for e in page.errors] == ["TABLE_WITHOUT_RULINGS"]  # the stand-in model saw a table
+    assert asked == [1]
+    assert [e.code for e in page.errors] == ["NO_TABLE"]  # the model sees no table in loose strokes
 
 
-def test_layout_off_makes_a_page_without_a_grid_no_table(calls):
+def test_a_table_the_model_sees_without_rulings_is_told_apart(asked):
+    page = _form_without_column_rulings()
+    stage.scan_pages(Path("unruled.png"), [page], ScanOptions())
+    assert asked == [None] and page.grids == []
+    assert [e.code for e in page.errors] == ["TABLE_WITHOUT_RULINGS"]
+
+
+def test_layout_off_makes_a_page_without_a_grid_no_table(asked):
     page = _page(ruled=False)
     stage.scan_pages(Path("loose.png"), [page], ScanOptions(layout=False))
-    assert calls == [] and [e.code for e in page.errors] == ["NO_TABLE"]
+    assert asked == [] and [e.code for e in page.errors] == ["NO_TABLE"]
 
 
-class BlindEngine(SilentEngine):
-    """Reads nothing, and says it is unsure: what the recogniser does with a glyph under seal residue."""
-
-    def read_lines(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-        return [("", 0.25) for _ in crops]
-
-
-def test_a_cell_with_ink_read_as_nothing_is_unsure_not_blank(monkeypatch, calls):
+def test_a_cell_with_ink_read_as_nothing_is_unsure_not_blank():
     page = _page(ruled=True)
-    cv2.putText(page.image, "85", (330, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (0, 0, 0), 4)  # row 0, col 1
-    monkeypatch.setattr(stage, "scan_engine", lambda options: BlindEngine())
-    stage.scan_pages(Path("blind.png"), [page], ScanOptions())
+    cv2.ellipse(page.image, (380, 280), (40, 18), 0, 0, 360, (90, 90, 90), -1)  # a smudge in row 0, col 1
+    stage.scan_pages(Path("smudged.png"), [page], ScanOptions())
     cells = {(c.row, c.col): c for c in page.grids[0].cells}
-    assert cells[(0, 1)].text == "" and cells[(0, 1)].confidence == 0.25
+    assert cells[(0, 1)].text == "" and cells[(0, 1)].confidence < 0.5  # the recogniser read nothing
     assert all(c.confidence == 1.0 for key, c in cells.items() if key != (0, 1))  # no ink: nothing to doubt
     assert all(line.text for line in page.lines or [])
