@@ -11,6 +11,7 @@ from typing import Any, Optional, Union
 from extractor.model import BBox
 
 FUNDS_ROW_KEYS = ("total", "fiscal", "carryover", "other")
+OPERATORS = ("=", "≥", "≤", ">", "<", "≠")  # a target's operator (项目绩效目标汇总表 运算符), as printed
 
 
 @dataclass

@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from extractor.forms import OPERATORS
 from extractor.model import Cell, Grid, Page, TextLine
 from extractor.normalize import key
 
 HEADER = ("序号", "项目名称", "项目概况", "本年预算金额（万元）", "年度绩效目标", "指标名称", "运算符", "单位", "年度目标值")
-OPS = frozenset({"=", "≥", "≤", ">", "<", "≠"})
+OPS = frozenset(OPERATORS)
 _SEQ = re.compile(r"^(\d{1,3})(?:\s+(\S.*))?$")
 _BUDGET_ALONE = re.compile(r"^\d+(\.\d+)?$")
 _BUDGET_TAIL = re.compile(r"^(.*\S)\s+(\d+(\.\d+)?)$")

@@ -9,7 +9,7 @@ else, while `fix_number("l2号楼")` is left alone. Callers keep the raw text be
   digits → ",", "。"/"·"/"．" between digits → "."; a lone "一" is the dash "—" (the recogniser
   reads the printed em dash as 一, and a number cell cannot hold the character one)
 - count   (序号): a cell wholly of digit-like characters is digits ("I" → "1")
-- op      (运算符): one of ≥ ≤ = > <, a lone "≥" read as 2/W/N/M and "=" read as 二/三 put back
+- op      (运算符): one of forms.OPERATORS, a lone "≥" read as 2/W/N/M and "=" read as 二/三 put back
 - rate    (execution rate): a number as above, with "％" → "%"
 - target  (年度指标值 / 实际完成值): a comparator misread as "》=" / "≧" / ">=" → "≥" (and the
   mirror for ≤), then numbers inside the text fixed where no Latin letter touches them
@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 from typing import Callable
+
+from extractor.forms import OPERATORS
 
 Fixed = tuple[str, bool]
 
@@ -158,7 +160,6 @@ def fix_count(text: str) -> Fixed:
     return _result(text, _fix_token(t, bare_ok=True))
 
 
-OPERATORS = ("≥", "≤", "=", ">", "<")
 # What the recogniser reads a lone printed operator as, where that reading is no operator: "≥"
 # is a chevron over a bar, read as 2, W, N or M (the bench's mild and hard scans)
 # "=" blurred or with a speck between its bars comes back as the bars of 二 or 三
