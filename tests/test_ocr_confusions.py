@@ -184,16 +184,20 @@ def test_a_recognised_targets_operator_is_put_right_and_a_printed_one_never():
     header = ["序号", "项目名称", "项目概况", "本年预算金额", "年度绩效目标", "指标名称", "运算符", "单位", "年度目标值"]
     row = ["1", "设备购置", "购置打印机", "24", "按时购置", "打印机购置数量", "2", "台", "5"]
 
-    def ops(confidence: float) -> list:
-        cells = [Cell(row=r, col=c, text=t, confidence=confidence) for r, texts in enumerate((header, row))
-                 for c, t in enumerate(texts)]
+    def ops(confidence: float, op: str = "2") -> tuple[list, list]:
+        texts = [header, [op if i == 6 else t for i, t in enumerate(row)]]
+        cells = [Cell(row=r, col=c, text=t, confidence=confidence) for r, line in enumerate(texts)
+                 for c, t in enumerate(line)]
         page = Page(number=1, lines=[TextLine("项目绩效目标汇总表", order=0)],
                     grids=[Grid(page=1, cells=cells, n_rows=2, n_cols=9, order=1.0)])
-        (form,), _ = parse_pages([page])
-        return [i["op"] for r in form.to_dict()["rows"] for i in r["indicators"]]
+        (form,), warnings = parse_pages([page])
+        return [i["op"] for r in form.to_dict()["rows"] for i in r["indicators"]], [w["code"] for w in warnings]
 
-    assert ops(0.8) == ["≥"]
-    assert ops(1.0) == ["2"]
+    assert ops(0.8)[0] == ["≥"]
+    # a printed "2" is never put right; FORMS.md's op holds an operator or null, so it is null, said
+    assert ops(1.0) == ([None], ["VALUE_FORMAT"])
+    assert ops(0.8, "#") == ([None], ["VALUE_FORMAT"])  # a misreading no fix places
+    assert ops(1.0, "＝") == (["＝"], [])  # compared in normal form, kept as printed
 
 
 @pytest.mark.parametrize("read,split", [("30 20", True), ("8.2 7", True), ("1 000.00", False), ("12 345", False),

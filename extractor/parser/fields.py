@@ -1,10 +1,10 @@
 """Setting form fields from cells: value, provenance and a warning when the text will not parse."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 from extractor.forms import Provenance
-from extractor.normalize import clean, parse_number
+from extractor.normalize import clean, key, parse_number
 from extractor.parser.rows import RCell, Warnings
 
 
@@ -25,6 +25,19 @@ class FieldSink:
         if value is not None:
             self.cells[path] = provenance
         return value
+
+    def choice(self, path: str, cell: Optional[RCell], allowed: Sequence[str], role: Optional[str] = None
+               ) -> Optional[str]:
+        """A field whose value is one of `allowed` (compared in normal form, kept as printed):
+        anything else, a misreading the role's fix could not place, is blank with a warning."""
+        if cell is None:
+            return None
+        value = self.text(path, cell, role)
+        if value is None or key(value) in allowed:
+            return value
+        del self.cells[path]  # no value, no provenance: the field is not filled
+        self.warn("VALUE_FORMAT", f"{path}: {value!r} is none of {' '.join(allowed)}", cell.page)
+        return None
 
     def number(self, path: str, cell: Optional[RCell]) -> Optional[float]:
         if cell is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from extractor.forms import TargetIndicator, TargetRow, Targets
+from extractor.forms import OPERATORS, TargetIndicator, TargetRow, Targets
 from extractor.normalize import key, year_of
 from extractor.parser.fields import FieldSink
 from extractor.parser.rows import Row, Warnings
@@ -107,7 +107,7 @@ def _add_indicator(form: Targets, row: TargetRow, cells: dict, sink: FieldSink) 
     base = f"rows[{form.rows.index(row)}].indicators[{len(row.indicators)}]"
     row.indicators.append(TargetIndicator(
         name=sink.text(f"{base}.name", cells.get("name")),
-        op=sink.text(f"{base}.op", cells.get("op"), role="op"),
+        op=sink.choice(f"{base}.op", cells.get("op"), OPERATORS, role="op"),
         unit=sink.text(f"{base}.unit", cells.get("unit")),
         value=sink.text(f"{base}.value", cells.get("value")),
     ))
