@@ -131,6 +131,12 @@ class Page:
     errors: list[ErrorItem] = field(default_factory=list)
 
 
+def without_cells(table: Any) -> Any:
+    """A table's JSON (`Grid.to_dict`) without its cells: what a batch keeps in memory for the
+    audit and a document row stores; anything not a table object passes unchanged."""
+    return {k: v for k, v in table.items() if k != "cells"} if isinstance(table, dict) else table
+
+
 def error_line(source: Optional[str], error: dict[str, Any]) -> str:
     """One problem as users read it: `a.pdf page 3: NEEDS_OCR: …` (an ErrorItem's dict)."""
     where = f" page {error['page']}" if error.get("page") is not None else ""

@@ -187,3 +187,12 @@ def test_cell_confidence_is_the_lowest_of_its_spans() -> None:
 def test_no_rulings_means_no_grids() -> None:
     grids, lines = g.extract_grids([], [span("只有文字", 0, 0)], page=1)
     assert grids == [] and [ln.text for ln in lines] == ["只有文字"]
+
+
+def test_a_table_without_cells_keeps_the_rest_and_leaves_its_source_whole():
+    from extractor.model import without_cells
+
+    table = {"page": 2, "bbox": [1.0, 2.0, 3.0, 4.0], "rows": 3, "cols": 2, "cells": [{"row": 0}]}
+    assert without_cells(table) == {"page": 2, "bbox": [1.0, 2.0, 3.0, 4.0], "rows": 3, "cols": 2}
+    assert table["cells"] == [{"row": 0}]
+    assert without_cells("not a table") == "not a table"

@@ -240,3 +240,27 @@ def test_a_lone_comparator_read_as_a_letter_is_put_right_only_where_the_bar_is_d
         assert glyphs.fix_comparator(read, draw(">")) == read  # no bar: left as read
     assert glyphs.fix_comparator("2", _two(cv2.FONT_HERSHEY_SIMPLEX, 2)) == "2"
     assert glyphs.fix_comparator("WN", draw("≥")) == "WN"
+
+
+def _runs_by_hand(flags: list[bool]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for i, f in enumerate(flags):
+        if f and (not out or out[-1][1] != i):
+            out.append((i, i + 1))
+        elif f:
+            out[-1] = (out[-1][0], i + 1)
+    return out
+
+
+@pytest.mark.parametrize("flags", [[], [True], [False], [True, True], [False, True], [True, False],
+                                   [True, False, True], [False, True, True, False, False, True]])
+def test_runs_are_the_half_open_stretches_of_true(flags):
+    assert glyphs.runs(np.array(flags, bool)) == _runs_by_hand(flags)
+
+
+def test_runs_agree_with_a_plain_loop_on_random_rows():
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        flags = (rng.random(int(rng.integers(1, 60))) < rng.random()).tolist()
+        assert glyphs.runs(np.array(flags)) == _runs_by_hand(flags)
+    assert glyphs.runs(np.array([0, 3, 3, 0, -1])) == [(1, 3), (4, 5)]  # any non-zero is ink, as before

@@ -18,6 +18,7 @@ from audit.engine import AuditRun, audit_results
 from audit.findings import SEVERITIES, Finding
 from audit.report import write_reports
 from audit.report.json_report import dump_json, totals
+from extractor.model import without_cells
 from extractor.pipeline import INPUT_EXTENSIONS, extract_path, iter_inputs
 from worker.broker import broker_problem
 from worker.commands_common import json_names, progress, report_errors, write_extraction
@@ -207,7 +208,7 @@ def _failure(source: str, code: str, message: str) -> dict[str, Any]:
 def _slim(data: dict[str, Any]) -> dict[str, Any]:
     tables = data.get("tables")
     if isinstance(tables, list):
-        data["tables"] = [{k: v for k, v in t.items() if k != "cells"} if isinstance(t, dict) else t for t in tables]
+        data["tables"] = [without_cells(t) for t in tables]
     return data
 
 

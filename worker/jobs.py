@@ -19,7 +19,7 @@ from typing import Any, Optional
 
 from sqlalchemy import delete, func, select, update
 
-from extractor.model import ErrorItem, Grid, Page
+from extractor.model import ErrorItem, Grid, Page, without_cells
 from extractor.pipeline import READ_ERRORS, ExtractResult, collect_pages, load_pages, read_error
 from extractor.scan.stage import scan_pages, wants_scan
 from worker.pagedata import fatal_error, page_from_result, page_result
@@ -147,7 +147,7 @@ def assemble_document(settings: Settings, document_id: int) -> bool:
     with store.session() as session, session.begin():
         claimed = session.execute(update(Document).where(Document.id == document_id, Document.status.not_in(FINAL)).values(
             status="failed" if result.status == "failed" else "done", errors=data["errors"], warnings=data["warnings"],
-            tables=[_without_cells(t) for t in data["tables"]]))
+            tables=[without_cells(t) for t in data["tables"]]))
         if not claimed.rowcount:
             return True  # assembled meanwhile by another worker
         session.execute(delete(FormRow).where(FormRow.document_id == document_id))
@@ -198,10 +198,6 @@ def _document(session: Any, document_id: int) -> Document:
     if doc is None:
         raise LookupError(f"no document {document_id} in the store")
     return doc
-
-
-def _without_cells(table: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in table.items() if k != "cells"}
 
 
 def _cut(text: Optional[str], width: int) -> Optional[str]:

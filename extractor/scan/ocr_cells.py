@@ -34,9 +34,9 @@ from extractor.ocr import OcrEngine, get_engine
 from extractor.ocr.confusions import fix_cell
 from extractor.scan.glyphs import fix_comparator, is_remnant, runs, symbol
 from extractor.scan.ink import PageInk
+from extractor.scan.raster import DEFAULT_DPI
 from extractor.textjoin import is_cjk, join_lines
 
-DEFAULT_DPI = 200.0  # a page image without a page size (the raster stage always sets one)
 DEFAULT_LINE_PT = 9.0  # ink height of a body-text line when a page gives too little to measure
 MERGE_SPAN = 1.4     # row runs that fit together within this many line heights are one line ...
 MERGE_GAP = 0.5      # ... when the gap between them is under this many (split glyphs: 二, 三, 旦)
@@ -360,7 +360,7 @@ def ocr_page(page: Page, engine: Optional[OcrEngine] = None) -> None:
     if page.spans is not None or page.image is None:
         return
     w_px = page.image.shape[1]
-    dpi = 72.0 * w_px / page.width if page.width else DEFAULT_DPI
+    dpi = 72.0 * w_px / page.width if page.width else float(DEFAULT_DPI)  # the raster stage always sets a width
     page.spans = page_spans(page.image, dpi, page.segments or [], engine)
 
 
