@@ -224,3 +224,12 @@ def test_a_page_poppler_fails_on_costs_only_that_page(mixed_pdf, monkeypatch):
     assert rendered == [1, 3]  # the run 1-3 failed, then each page alone
     assert results[2].code == "RASTER_FAILED" and "damaged page" in results[2].message
     assert results[1].shape == (14, 10, 3) and results[3].shape == (14, 10, 3)
+
+
+def test_the_first_page_is_rendered_alone_then_pages_go_in_runs():
+    # nothing is read until the first page is rendered: it must not wait for its run's others
+    pages = [Page(number=n) for n in (1, 2, 3, 4, 5, 6, 7, 9, 10)]
+    runs = [[p.number for p in run] for run in raster._runs(pages)]
+    assert runs == [[1], [2, 3, 4, 5], [6, 7], [9, 10]]
+    assert [[p.number for p in run] for run in raster._runs([Page(number=3)])] == [[3]]
+    assert list(raster._runs([])) == []

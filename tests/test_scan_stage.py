@@ -96,3 +96,51 @@ def test_a_cell_with_ink_read_as_nothing_is_unsure_not_blank():
     assert cells[(0, 1)].text == "" and cells[(0, 1)].confidence < 0.5  # the recogniser read nothing
     assert all(c.confidence == 1.0 for key, c in cells.items() if key != (0, 1))  # no ink: nothing to doubt
     assert all(line.text for line in page.lines or [])
+
+
+class _Counting:
+    """The real engine, counting its calls to read crops."""
+
+    def __init__(self, engine):
+        self.engine, self.calls = engine, 0
+        self.name = engine.name
+
+    def read_lines(self, crops):
+        self.calls += 1
+        return self.engine.read_lines(crops)
+
+
+def test_a_page_is_cut_up_ahead_and_read_in_one_recogniser_call(monkeypatch):
+    from extractor.scan import ocr_cells
+
+    page = _page(ruled=True)
+    cv2.putText(page.image, "12", (150, 270), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 3)  # a cell
+    cv2.putText(page.image, "45", (300, 150), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 3)  # above the table
+    counting = _Counting(stage.scan_engine(ScanOptions()))
+    monkeypatch.setattr(stage, "scan_engine", lambda options: counting)
+    planned: list[int] = []
+    real_plan = ocr_cells.plan_for
+    monkeypatch.setattr(ocr_cells, "plan_for", lambda p: planned.append(p.number) or real_plan(p))
+    stage.scan_pages(Path("ruled.png"), [page], ScanOptions())
+    assert planned == [1] and counting.calls == 1  # cells and free text together
+    assert {(c.row, c.col): c.text for c in page.grids[0].cells}[(0, 0)] == "12"
+    assert [line.text for line in page.lines or []] == ["45"]
+
+
+def test_a_page_that_cannot_be_cut_up_fails_alone(monkeypatch):
+    from extractor.scan import ocr_cells
+
+    pages = [_page(ruled=True), _page(ruled=True)]
+    pages[1].number = 2
+    real_plan = ocr_cells.plan_for
+
+    def plan(page):
+        if page.number == 1:
+            raise ValueError("a broken cut")
+        return real_plan(page)
+
+    monkeypatch.setattr(ocr_cells, "plan_for", plan)
+    stage.scan_pages(Path("two.tif"), pages, ScanOptions())
+    assert [(e.code, e.page) for e in pages[0].errors] == [("SCAN_FAILED", 1)]
+    assert "ValueError: a broken cut" in pages[0].errors[0].message and pages[0].grids == []
+    assert pages[1].errors == [] and pages[1].grids and pages[1].grids[0].n_rows == 4

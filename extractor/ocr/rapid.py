@@ -34,6 +34,21 @@ defaults, and why (timings: one ORT thread on this project's 2-core Xeon):
   point of text fields (97.6 % against 98.5 % clean: a stroke-dense character in a long line).
   A crop read as nothing is read once more at the trained height 48: a lone glyph such as the
   unit 个 is lost at 36 and read at 48 (0.93); the few such crops on a page cost nothing to speak of.
+
+Measured and not taken (scan bench, runs alternated with the code as it is):
+- int8 (ONNX Runtime static QDQ, per channel, calibrated on 250 bench crops): ~30 % less
+  recogniser time, but 12-15 % of hard-scan crops read differently; hard text fields 94.4 →
+  87.4 %, numeric 99.66 → 99.15 %. Dynamic quantisation: slower, and most crops misread;
+- OpenVINO running the same file, in bfloat16 where the CPU has it (this one does), requests
+  through its own async queue, input widths padded to a 16-px grid (it prepares each shape
+  once): 22-25 % less CPU and 16-18 % less wall time on the hard level in one hour, 0-10 % in
+  another; +300 MB resident, +180 MB installed; 0.2-0.8 % of crops read differently. In f32 it
+  is no faster than ONNX Runtime, and Python threads each calling a request reached ~1.3 cores;
+- less paper above and below the text (ocr_cells.PAD_Y 0.25 and height 32, glyphs as large as
+  now): 11 % fewer input pixels, ~9 % less CPU, the same figures on the 16-page set, but on
+  the 42-page set numeric fields 99.59 → 99.26 % mild and 99.19 → 98.51 % hard;
+- crops of one exact shape read 8 to a call: identical readings, 13 % less time on one thread
+  alone, no gain measurable in the scan path.
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ horizontal band of ink.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -240,7 +240,18 @@ def _on_white(piece: np.ndarray) -> np.ndarray:
 def recognise(engine: OcrEngine, ink: PageInk, cuts: Sequence[LineCut], line_h: float) -> list[Span]:
     """One recogniser call for all pieces; a span per cut (pieces joined), in points, in the
     order of `cuts`. A line read as nothing keeps its empty text and its confidence."""
-    results = iter(engine.read_lines(crops(ink.gray, cuts, line_h)))
+    return recognise_groups(engine, ink, [(list(cuts), line_h)])[0]
+
+
+def recognise_groups(engine: OcrEngine, ink: PageInk, groups: Sequence[tuple[list[LineCut], float]]
+                     ) -> list[list[Span]]:
+    """`recognise` for several groups of cuts (each with its own line height) in ONE recogniser
+    call: the recogniser's threads then never wait between a page's cells and its free text."""
+    results = iter(engine.read_lines([c for cuts, line_h in groups for c in crops(ink.gray, cuts, line_h)]))
+    return [_spans(ink, cuts, line_h, results) for cuts, line_h in groups]
+
+
+def _spans(ink: PageInk, cuts: Sequence[LineCut], line_h: float, results: Iterator[tuple[str, float]]) -> list[Span]:
     scale = 72.0 / ink.dpi
     spans: list[Span] = []
     for cut in cuts:
@@ -274,14 +285,12 @@ def _to_px(bbox: BBox, dpi: float, shape: tuple[int, ...], inset: int = 0) -> tu
 
 # ---- entry points -------------------------------------------------------------------------------
 
-def _read_boxes(ink: PageInk, engine: OcrEngine, boxes: list[tuple[int, int, int, int]]
-                ) -> tuple[list[LineCut], list[Span], Optional[float]]:
-    """Cell boxes (px) → their line cuts, a span per cut, and the line height used."""
+def _cell_cuts(ink: PageInk, boxes: list[tuple[int, int, int, int]]) -> tuple[list[LineCut], Optional[float]]:
+    """Cell boxes (px) → their line cuts and the line height used (None without boxes)."""
     if not boxes:
-        return [], [], None
+        return [], None
     line_h = line_height(ink.text, boxes, ink.dpi)
-    cuts = cut_lines(ink.text, boxes, line_h)
-    return cuts, recognise(engine, ink, cuts, line_h), line_h
+    return cut_lines(ink.text, boxes, line_h), line_h
 
 
 def read_cells(image: np.ndarray, dpi: float, grids: Sequence[Grid],
@@ -291,7 +300,8 @@ def read_cells(image: np.ndarray, dpi: float, grids: Sequence[Grid],
     ink = PageInk(image, dpi)
     cells = [c for g in grids for c in g.cells if c.bbox is not None]
     boxes = [_to_px(c.bbox, dpi, ink.gray.shape, inset=1) for c in cells]  # type: ignore[arg-type]
-    cuts, spans, _ = _read_boxes(ink, engine or get_engine(), boxes)
+    cuts, line_h = _cell_cuts(ink, boxes)
+    spans = recognise(engine or get_engine(), ink, cuts, line_h) if cuts else []
     by_cell: dict[int, list[Span]] = {}
     for cut, span in zip(cuts, spans):
         by_cell.setdefault(cut.owner, []).append(span)
@@ -307,11 +317,13 @@ def read_text(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None,
               regions: Optional[Iterable[BBox]] = None, exclude: Iterable[BBox] = ()) -> list[Span]:
     """Free text (titles, notes, the unit line) as line spans in points: in `regions` (points;
     default the whole page; e.g. layout's title regions), minus the `exclude` boxes (the grids)."""
-    return _free_text(PageInk(image, dpi), engine or get_engine(), regions, exclude, None)
+    ink = PageInk(image, dpi)
+    cuts, line_h = _free_cuts(ink, regions, exclude, None)
+    return [s for s in recognise(engine or get_engine(), ink, cuts, line_h) if s.text]
 
 
-def _free_text(ink: PageInk, engine: OcrEngine, regions: Optional[Iterable[BBox]], exclude: Iterable[BBox],
-               line_h: Optional[float]) -> list[Span]:
+def _free_cuts(ink: PageInk, regions: Optional[Iterable[BBox]], exclude: Iterable[BBox],
+               line_h: Optional[float]) -> tuple[list[LineCut], float]:
     mask = ink.text.copy()
     for box in exclude:
         x0, y0, x1, y1 = _to_px(box, ink.dpi, mask.shape, inset=-2)
@@ -319,27 +331,41 @@ def _free_text(ink: PageInk, engine: OcrEngine, regions: Optional[Iterable[BBox]
     h, w = mask.shape
     boxes = [(0, 0, w, h)] if regions is None else [_to_px(r, ink.dpi, mask.shape) for r in regions]
     line_h = line_h or line_height(mask, boxes, ink.dpi)
-    cuts = cut_lines(mask, boxes, line_h, split_gap=SPLIT_GAP)
-    return [s for s in recognise(engine, ink, cuts, line_h) if s.text]
+    return cut_lines(mask, boxes, line_h, split_gap=SPLIT_GAP), line_h
 
 
-def page_spans(image: np.ndarray, dpi: float, segments: Iterable[Segment],
-               engine: Optional[OcrEngine] = None) -> list[Span]:
-    """Every text line of the page as a span (points, raw recogniser text): read cell by cell
-    inside the grids the ruling `segments` make, and line by line outside them.
-    `geometry.extract_grids(segments, spans, n)` then puts each span back into its cell."""
+@dataclass
+class PagePlan:
+    """A page cut up for the recogniser, nothing read yet: pure image work, so the scan stage
+    does it for the next page on its look-ahead thread while this page is being read."""
+
+    ink: PageInk
+    cells: tuple[list[LineCut], float]  # the grid's cells' lines, with their line height
+    text: tuple[list[LineCut], float]   # the lines of text outside the grids
+
+
+def plan_page(image: np.ndarray, dpi: float, segments: Iterable[Segment]) -> PagePlan:
+    """The cuts of every text line of the page: cell by cell inside the grids the ruling
+    `segments` make, and line by line outside them (see `_text_area`)."""
     from extractor.geometry import extract_grids
 
-    engine = engine or get_engine()
     segments = list(segments)
     ink = PageInk(image, dpi, segments)
     grids, _ = extract_grids(segments, [], 0)
     boxes = [_to_px(c.bbox, dpi, ink.gray.shape, inset=1) for g in grids for c in g.cells]  # type: ignore[arg-type]
-    _, spans, line_h = _read_boxes(ink, engine, boxes)
-    # A cell line read as nothing stays, text empty: its confidence tells the cell holds ink the
-    # recogniser could not read, which must not pass for a blank cell read with certainty.
+    cell_cuts, line_h = _cell_cuts(ink, boxes)
     tables = [g.bbox for g in grids if g.bbox]
-    return spans + _free_text(ink, engine, [_text_area(ink, tables)], tables, line_h)
+    text = _free_cuts(ink, [_text_area(ink, tables)], tables, line_h)
+    return PagePlan(ink, (cell_cuts, line_h or text[1]), text)
+
+
+def read_plan(plan: PagePlan, engine: Optional[OcrEngine] = None) -> list[Span]:
+    """Every text line of the planned page as a span (points, raw recogniser text), in one
+    recogniser call. `geometry.extract_grids(segments, spans, n)` then puts each span back into
+    its cell. A cell line read as nothing stays, text empty: its confidence tells the cell holds
+    ink the recogniser could not read, which must not pass for a blank cell read with certainty."""
+    cells, text = recognise_groups(engine or get_engine(), plan.ink, [plan.cells, plan.text])
+    return cells + [s for s in text if s.text]
 
 
 def _text_area(ink: PageInk, tables: list[BBox]) -> BBox:
@@ -354,14 +380,21 @@ def _text_area(ink: PageInk, tables: list[BBox]) -> BBox:
     return (x0, EDGE_PT, x1, h - EDGE_PT)
 
 
-def ocr_page(page: Page, engine: Optional[OcrEngine] = None) -> None:
-    """Stage 3 of the scan contract (extractor/scan/__init__.py): fill `page.spans` from
-    `page.image` and `page.segments`, for a page whose spans are not filled yet."""
+def plan_for(page: Page) -> Optional[PagePlan]:
+    """`plan_page` for a page whose spans are not filled yet and that has an image, else None."""
     if page.spans is not None or page.image is None:
-        return
-    w_px = page.image.shape[1]
-    dpi = 72.0 * w_px / page.width if page.width else float(DEFAULT_DPI)  # the raster stage always sets a width
-    page.spans = page_spans(page.image, dpi, page.segments or [], engine)
+        return None
+    dpi = 72.0 * page.image.shape[1] / page.width if page.width else float(DEFAULT_DPI)  # the raster stage sets it
+    return plan_page(page.image, dpi, page.segments or [])
+
+
+def ocr_page(page: Page, engine: Optional[OcrEngine] = None, plan: Optional[PagePlan] = None) -> None:
+    """Stage 3 of the scan contract (extractor/scan/__init__.py): fill `page.spans` from
+    `page.image` and `page.segments` (or from `plan`, cut from them beforehand: `plan_for`),
+    for a page whose spans are not filled yet."""
+    plan = plan_for(page) if plan is None else plan
+    if plan is not None and page.spans is None:
+        page.spans = read_plan(plan, engine)
 
 
 def fix_cells(grids: Iterable[Grid]) -> list[tuple[Cell, str]]:

@@ -10,8 +10,9 @@ runs the model (~0.15 s a page saved on every form page). Coordinates: grids are
 cleaned page, then every cell and line box is mapped back to the original page, which is what a
 reviewer's crop is cut from.
 
-The next page is rasterised and cleaned up in a background thread while this one is recognised
-(extractor/scan/ahead.py): those stages run on one core, the recogniser on all of them.
+The next page is rasterised, cleaned up and cut into line crops in a background thread while
+this one is recognised (extractor/scan/ahead.py): those stages run on one core, the recogniser
+on all of them, and a page's crops all go to the recogniser at once.
 """
 from __future__ import annotations
 
@@ -36,14 +37,29 @@ def wants_scan(page: Page) -> bool:
 def scan_pages(path: Path, pages: list[Page], options: ScanOptions = ScanOptions()) -> None:
     """Fill grids and lines of every page that has no text yet; the other pages are untouched."""
     images = _with_images(path, [p for p in pages if wants_scan(p)], options)
-    for page, cleaned in ahead((page, prepare_page(page)) for page in images):
+    for page, cleaned, plan in ahead(_prepared(page) for page in images):
         try:
-            _read_page(page, cleaned, options)
+            if isinstance(plan, Exception):
+                raise plan
+            _read_page(page, cleaned, plan, options)
         except Exception as exc:  # one bad page must not cost the others
             fail_page(page, ErrorItem("SCAN_FAILED", f"page {page.number} cannot be read: {type(exc).__name__}: {exc}",
                                      page.number))
         finally:
             page.image = None
+
+
+def _prepared(page: Page) -> tuple[Page, Optional[CleanedPage], Any]:
+    """What the look-ahead thread does for a page: clean it up, then cut its lines for the
+    recogniser (the plan, or the exception that cutting raised, for the page's own error)."""
+    from extractor.scan.ocr_cells import plan_for
+
+    cleaned = prepare_page(page)
+    try:
+        plan = plan_for(page) if cleaned is not None else None
+    except Exception as exc:  # raised when the page is read: this page fails, not the file
+        plan = exc
+    return page, cleaned, plan
 
 
 def _with_images(path: Path, pages: list[Page], options: ScanOptions) -> Iterator[Page]:
@@ -58,13 +74,13 @@ def _with_images(path: Path, pages: list[Page], options: ScanOptions) -> Iterato
             yield page
 
 
-def _read_page(page: Page, cleaned: Optional[CleanedPage], options: ScanOptions) -> None:
+def _read_page(page: Page, cleaned: Optional[CleanedPage], plan: Any, options: ScanOptions) -> None:
     from extractor.scan.ocr_cells import fix_cells, ocr_page
 
     if cleaned is None or page.spans is not None:
         return  # blank, or could not be cleaned: prepare_page said so on the page
     dpi = 72.0 * page.image.shape[1] / page.width
-    ocr_page(page, scan_engine(options))
+    ocr_page(page, scan_engine(options), plan)
     grids, lines = geometry.extract_grids(page.segments or [], page.spans or [], page.number)
     fix_cells(grids)
     if not grids:
