@@ -50,3 +50,15 @@ def blank_grids(number: int, path: Path = NINGBO):
         for cell in grid.cells:
             cell.text, cell.confidence = "", 0.0
     return grids
+
+
+def cell_crops(number: int, path: Path = NINGBO) -> list[np.ndarray]:
+    """The recogniser's line crops of every cell of page `number` that holds text, in cell order."""
+    from extractor.scan import ocr_cells
+    from extractor.scan.ink import PageInk
+
+    cells = [c for g in truth(path).tables if g.page == number for c in g.cells if c.text]
+    ink = PageInk(render(number, DPI, path), DPI)
+    boxes = [ocr_cells._to_px(c.bbox, DPI, ink.gray.shape, inset=1) for c in cells]
+    line_h = ocr_cells.line_height(ink.text, boxes, DPI)
+    return ocr_cells.crops(ink.gray, ocr_cells.cut_lines(ink.text, boxes, line_h), line_h)

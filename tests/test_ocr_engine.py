@@ -17,7 +17,7 @@ from extractor.ocr.paddle import SETTING, PaddleEngine, model_paths
 from extractor.parser import parse_pages
 from extractor.scan import ocr_cells
 from extractor.scan.ink import PageInk
-from tests.ocr_pages import DPI, blank_grids, render, text_pages, truth
+from tests.ocr_pages import DPI, blank_grids, cell_crops, render, text_pages, truth
 
 PAGE = 2  # a self-evaluation form: header, funds block with dashes, indicators, total, grade
 
@@ -127,11 +127,7 @@ def test_free_text_is_read_in_the_given_regions_only(engine):
 
 @pytest.mark.ocr
 def test_crops_read_on_several_threads_come_back_in_order(engine):
-    cells = [c for g in truth().tables if g.page == PAGE for c in g.cells if c.text]
-    ink = PageInk(render(PAGE), DPI)
-    boxes = [ocr_cells._to_px(c.bbox, DPI, ink.gray.shape, inset=1) for c in cells]
-    line_h = ocr_cells.line_height(ink.text, boxes, DPI)
-    crops = ocr_cells.crops(ink.gray, ocr_cells.cut_lines(ink.text, boxes, line_h), line_h)
+    crops = cell_crops(PAGE)
     two, one = get_engine("rapid", threads=2), get_engine("rapid", threads=1)
     assert len(crops) > 50
     assert two.read_lines(crops) == one.read_lines(crops)

@@ -184,7 +184,7 @@ def test_sending_tasks_loads_neither_opencv_nor_onnx_and_needs_a_redis_url():
     Unconfigured, with no REDIS_URL, the app refuses to send rather than try Celery's default
     broker (AMQP on localhost)."""
     code = ("import sys, worker.tasks as t\n"
-            "print(sorted(m for m in ('cv2', 'onnxruntime', 'worker.jobs') if m in sys.modules))\n"
+            "print(sorted(m for m in ('cv2', 'onnx', 'onnxruntime', 'worker.jobs') if m in sys.modules))\n"
             "try:\n    t.nightly_audit.delay('2026-12-07')\nexcept ValueError as exc:\n    print(exc)\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
                          env=clean_env())

@@ -11,6 +11,10 @@ defaults, and why (timings: one ORT thread on this project's 2-core Xeon):
   is a small input (36×~120 px): splitting its ops over two threads gained nothing on two cores
   (and lost 2× to spin-waiting when another process held a core), while two crops at a time
   use both cores fully;
+- the recogniser's graph is folded at load (fold.py): the elementwise chains Paddle2ONNX spells
+  out around each conv (learnable affine blocks, hard-swish as four ops) become conv weights and
+  the hard-swish ONNX Runtime fuses into the conv: 24 % less recogniser time, the same text from
+  all 17 330 bench crops tried (clean, mild and hard, heights 36 and 48), probabilities within 1e-3;
 - line crops are recognised one per call at their own width. RapidOCR pads every crop to at
   least 48×320 (PaddleOCR's training width), so a crop holding "10" costs as much as a full
   line (~19 ms); most cells of a form are short, and a page of them cost 3.9 s instead of
@@ -65,6 +69,7 @@ import numpy as np
 
 from extractor.model import Span
 from extractor.ocr import as_bgr, default_threads, parse
+from extractor.ocr.fold import folded_model
 
 REC_HEIGHT = 36
 REC_MIN_WIDTH = 86
@@ -80,7 +85,7 @@ class RapidEngine:
 
         n = threads or default_threads()
         self._ocr = RapidOCR(intra_op_num_threads=n, inter_op_num_threads=1, use_cls=False)
-        self._rec = _single_thread_session(_rec_model_path())
+        self._rec = _single_thread_session(folded_model(_rec_model_path()))
         self._input_name = self._rec.get_inputs()[0].name
         self.threads = n
         self._pool: Optional[ThreadPoolExecutor] = None
@@ -172,7 +177,7 @@ def _rec_model_path() -> str:
     return str(update_model_path(read_yaml(DEFAULT_CFG_PATH))["Rec"]["model_path"])
 
 
-def _single_thread_session(model_path: str) -> Any:
+def _single_thread_session(model: bytes) -> Any:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -180,4 +185,4 @@ def _single_thread_session(model_path: str) -> Any:
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.intra_op_num_threads = 1
     opts.inter_op_num_threads = 1
-    return ort.InferenceSession(model_path, opts, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
