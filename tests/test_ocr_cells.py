@@ -233,6 +233,58 @@ def test_a_glyph_whose_chevron_runs_into_its_bar_is_left_to_the_recogniser():
         assert glyphs.has_bar_under(two) and glyphs.symbol(two, H) is None
 
 
+def _blurred(img: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """A drawing as a blurred scan leaves it: its ink mask at the pipeline's threshold, and its grey."""
+    from extractor.scan.cleanup import ink_mask
+
+    gray = cv2.GaussianBlur(img, (0, 0), sigma)
+    return ink_mask(gray) > 0, gray
+
+
+def _latin(text: str, size: int) -> np.ndarray:
+    """`text` in the samples' Latin font (DejaVu Sans), which prints their "=", "≠", "≥"."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from samples.pdfwriter import DEFAULT_LATIN_FONT_PATH
+
+    img = Image.new("L", (60, 60), 255)
+    ImageDraw.Draw(img).text((15, 12), text, font=ImageFont.truetype(DEFAULT_LATIN_FONT_PATH, size), fill=30)
+    return np.array(img)
+
+
+def test_equals_whose_bars_blur_ran_together_is_told_by_its_shades():
+    img = page(60, 60)
+    img[25:28, 10:24] = 0  # two 3-px bars 2 px apart, as a 150 dpi scan prints "="
+    img[30:33, 10:24] = 0
+    for drawing in (img, _latin("=", 22)):
+        for sigma in (1.4, 1.8):
+            mask, gray = _blurred(drawing, sigma)
+            assert len(glyphs.runs(mask.any(axis=1))) == 1  # one block of ink: the mask cannot tell
+            assert glyphs.symbol(mask, H) is None
+            assert glyphs.symbol(mask, H, gray) == "="
+
+
+def test_letters_other_operators_and_a_solid_block_are_no_run_together_equals():
+    block = page(60, 60)
+    block[25:34, 10:24] = 0
+    drawings = [block] + [_latin(ch, size) for ch in "oeaszcxnmu≠≥≤#" for size in (14, 18, 22, 26)]
+    for drawing in drawings:
+        for sigma in (0.8, 1.0, 1.4, 1.8):
+            mask, gray = _blurred(drawing, sigma)
+            assert glyphs.symbol(mask, H, gray) != "="
+
+
+def test_the_grey_of_a_lone_symbol_reaches_it_from_the_page():
+    img = page(60, 200)
+    img[25:28, 20:34] = 0  # run-together "=" in the first cell, two letters' worth of block in the second
+    img[30:33, 20:34] = 0
+    img[25:34, 120:134] = 0
+    mask, gray = _blurred(img, 1.6)
+    cuts = ocr_cells.cut_lines(mask, [(0, 0, 100, 60), (100, 0, 200, 60)], H, gray=gray)
+    assert [c.symbol for c in cuts] == ["=", None]
+    assert [c.symbol for c in ocr_cells.cut_lines(mask, [(0, 0, 100, 60), (100, 0, 200, 60)], H)] == [None, None]
+
+
 def test_a_lone_comparator_read_as_a_letter_is_put_right_only_where_the_bar_is_drawn():
     for read in ("W", "N", "M", "n"):  # the recogniser's readings of lone "≥" on the bench's scans
         assert glyphs.fix_comparator(read, _touching_ge()) == "≥"

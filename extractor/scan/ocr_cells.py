@@ -100,10 +100,11 @@ def line_height(ink: np.ndarray, boxes: Sequence[tuple[int, int, int, int]], dpi
 # ---- cutting ------------------------------------------------------------------------------------
 
 def cut_lines(ink: np.ndarray, boxes: Sequence[tuple[int, int, int, int]], line_h: float,
-              split_gap: Optional[float] = None) -> list[LineCut]:
+              split_gap: Optional[float] = None, gray: Optional[np.ndarray] = None) -> list[LineCut]:
     """Text lines in each box (px, x0 y0 x1 y1): bands of ink rows, tightened to their ink.
     In cells (`split_gap` None) a sliver at the box's edge is dropped (see `_trim_edges`); for
-    free text a band is split where a blank `split_gap` line heights wide runs down it."""
+    free text a band is split where a blank `split_gap` line heights wide runs down it. `gray`,
+    the page the ink was taken from, lets a lone symbol be told by its shades (glyphs.symbol)."""
     min_ink = max(4, int(MIN_INK * line_h * line_h))
     out: list[LineCut] = []
     for owner, (x0, y0, x1, y1) in enumerate(boxes):
@@ -122,7 +123,9 @@ def cut_lines(ink: np.ndarray, boxes: Sequence[tuple[int, int, int, int]], line_
                 if is_remnant(piece[top:bottom], line_h):
                     continue
                 cut = LineCut(owner, (x0 + left, y0 + a + top, x0 + right, y0 + a + bottom))
-                cut.symbol = symbol(piece[top:bottom], line_h)
+                y, x = y0 + a + top, x0 + left
+                shades = gray[y:y + bottom - top, x:x + right - left] if gray is not None else None
+                cut.symbol = symbol(piece[top:bottom], line_h, shades)
                 if cut.symbol is None:
                     cut.pieces = _pieces(cut, [(x0 + c0, x0 + c1) for c0, c1 in cols if c0 >= left and c1 <= right],
                                          line_h)
@@ -290,7 +293,7 @@ def _cell_cuts(ink: PageInk, boxes: list[tuple[int, int, int, int]]) -> tuple[li
     if not boxes:
         return [], None
     line_h = line_height(ink.text, boxes, ink.dpi)
-    return cut_lines(ink.text, boxes, line_h), line_h
+    return cut_lines(ink.text, boxes, line_h, gray=ink.gray), line_h
 
 
 def read_cells(image: np.ndarray, dpi: float, grids: Sequence[Grid],
@@ -331,7 +334,7 @@ def _free_cuts(ink: PageInk, regions: Optional[Iterable[BBox]], exclude: Iterabl
     h, w = mask.shape
     boxes = [(0, 0, w, h)] if regions is None else [_to_px(r, ink.dpi, mask.shape) for r in regions]
     line_h = line_h or line_height(mask, boxes, ink.dpi)
-    return cut_lines(mask, boxes, line_h, split_gap=SPLIT_GAP), line_h
+    return cut_lines(mask, boxes, line_h, split_gap=SPLIT_GAP, gray=ink.gray), line_h
 
 
 @dataclass
