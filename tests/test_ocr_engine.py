@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -191,6 +192,17 @@ def test_unknown_engine():
     with pytest.raises(OcrUnavailable, match="unknown OCR engine 'tesseract'.*paddle, rapid"):
         get_engine("tesseract")
     assert set(ENGINES) == {"rapid", "paddle"}
+
+
+def test_the_default_engine_without_its_packages_says_what_to_install(monkeypatch):
+    from extractor import ocr
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if not installed: importing it fails
+    for name in ("extractor.ocr.rapid", "extractor.ocr.fold"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(ocr, "_CACHE", {})
+    with pytest.raises(OcrUnavailable, match=r"'rapid' cannot be loaded .*onnx.*: pip install rapidocr_onnxruntime onnx"):
+        get_engine("rapid", threads=1)
 
 
 def test_threads_default_to_the_cores_up_to_two():

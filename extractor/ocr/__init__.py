@@ -53,7 +53,7 @@ class EngineSpec:
 
 
 ENGINES: dict[str, EngineSpec] = {
-    "rapid": EngineSpec("extractor.ocr.rapid", "RapidEngine", "pip install rapidocr_onnxruntime"),
+    "rapid": EngineSpec("extractor.ocr.rapid", "RapidEngine", "pip install rapidocr_onnxruntime onnx"),
     "paddle": EngineSpec("extractor.ocr.paddle", "PaddleEngine", "pip install 'formaudit[paddle]'"),
 }
 

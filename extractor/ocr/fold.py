@@ -23,17 +23,19 @@ chains (another version, another exporter) passes through unchanged.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 import numpy as np
+import onnx  # this module loads with the rapid engine only (extractor.ocr.ENGINES), never in the API
+from onnx import helper, numpy_helper
 
-Node = Any  # onnx.NodeProto (onnx imports only when a model is folded)
+Node = onnx.NodeProto
 
 
 class _Graph:
     """Who produces and who consumes each tensor of a graph, and its constants by name."""
 
-    def __init__(self, model: Any):
+    def __init__(self, model: onnx.ModelProto):
         self.graph = model.graph
         self.producer: dict[str, Node] = {o: n for n in self.graph.node for o in n.output}
         self.consumers: defaultdict[str, list[Optional[Node]]] = defaultdict(list)
@@ -45,8 +47,6 @@ class _Graph:
         self.initializers = {i.name: i for i in self.graph.initializer}
 
     def const(self, name: str) -> Optional[np.ndarray]:
-        from onnx import numpy_helper
-
         node = self.producer.get(name)
         if node is not None and node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
             return numpy_helper.to_array(node.attribute[0].t)
@@ -55,8 +55,6 @@ class _Graph:
         return None
 
     def set_const(self, name: str, value: np.ndarray) -> None:
-        from onnx import numpy_helper
-
         tensor = numpy_helper.from_array(value.astype(np.float32), name)
         if name in self.initializers:
             self.initializers[name].CopyFrom(tensor)
@@ -129,8 +127,6 @@ def _conv_affine(g: _Graph) -> int:
 
 
 def _hard_swish(g: _Graph) -> int:
-    from onnx import helper
-
     drop: set[int] = set()
     insert: dict[int, list[Node]] = {}
     for add in list(g.graph.node):
@@ -155,8 +151,6 @@ def _hard_swish(g: _Graph) -> int:
 
 
 def _affine_pointwise(g: _Graph) -> int:
-    from onnx import helper
-
     drop: set[int] = set()
     for mul in list(g.graph.node):
         chain = g.affine(mul)
@@ -191,8 +185,8 @@ FOLDS: dict[str, Callable[[_Graph], int]] = {
 }
 
 
-def fold(model: Any) -> dict[str, int]:
-    """Fold `model` (an onnx.ModelProto) in place; how many chains each fold took."""
+def fold(model: onnx.ModelProto) -> dict[str, int]:
+    """Fold `model` in place; how many chains each fold took."""
     # each fold reads the graph the one before left: the hard-swish pattern starts at the
     # conv's output once its affine is gone
     return {name: step(_Graph(model)) for name, step in FOLDS.items()}
@@ -200,8 +194,6 @@ def fold(model: Any) -> dict[str, int]:
 
 def folded_model(path: str) -> bytes:
     """The ONNX file at `path`, folded, serialised for onnxruntime.InferenceSession."""
-    import onnx
-
     model = onnx.load(path)
     fold(model)
     return model.SerializeToString()
