@@ -74,9 +74,9 @@ class _Graph:
             return None
         values = [self.const(name) for name in node.input]
         for k in (0, 1):
-            v, other = values[k], values[1 - k]
-            if v is not None and v.size == 1 and other is None:
-                return node.input[1 - k], float(v.reshape(-1)[0])
+            scalar = _scalar(values[k])
+            if scalar is not None and values[1 - k] is None:
+                return node.input[1 - k], scalar
         return None
 
     def owned_weights(self, conv: Node) -> Optional[tuple[np.ndarray, np.ndarray]]:

@@ -3,8 +3,8 @@ works on the current one.
 
 The scan path's serial stages (poppler rasterising, OpenCV clean-up and rulings, cutting the
 lines into crops: ~0.4 s a page on one core, mostly outside the GIL) then overlap the recogniser,
-which spreads over every core: on a two-core worker one core would otherwise idle through them. One item ahead holds one more
-page image, no more. An exception the producer meets is raised in the caller, at the item it
+which spreads over every core: on a two-core worker one core would otherwise idle through them.
+One item ahead holds one more page image, no more. An exception the producer meets is raised in the caller, at the item it
 would have produced; a caller that stops early stops the producer after its current item.
 """
 from __future__ import annotations

@@ -123,9 +123,8 @@ def cut_lines(ink: np.ndarray, boxes: Sequence[tuple[int, int, int, int]], line_
                 if is_remnant(piece[top:bottom], line_h):
                     continue
                 cut = LineCut(owner, (x0 + left, y0 + a + top, x0 + right, y0 + a + bottom))
-                y, x = y0 + a + top, x0 + left
-                shades = gray[y:y + bottom - top, x:x + right - left] if gray is not None else None
-                cut.symbol = symbol(piece[top:bottom], line_h, shades)
+                bx0, by0, bx1, by1 = cut.box
+                cut.symbol = symbol(piece[top:bottom], line_h, None if gray is None else gray[by0:by1, bx0:bx1])
                 if cut.symbol is None:
                     cut.pieces = _pieces(cut, [(x0 + c0, x0 + c1) for c0, c1 in cols if c0 >= left and c1 <= right],
                                          line_h)
